@@ -1,0 +1,53 @@
+import { ResumableSseError } from '../errors.ts';
+import type { AppendInput } from './types.ts';
+
+const FORBIDDEN_IN_EVENT_NAME = /[\r\n\0]/;
+
+/**
+ * Checks a whole batch before anything is stored, so a bad item leaves the log untouched.
+ * Every store runs this first: the wire format cannot carry an event name with a line break, and
+ * a non-string `data` would be stored as something the encoder later refuses.
+ *
+ * @throws {ResumableSseError} `INVALID_FIELD` naming the first bad item.
+ */
+export function assertValidAppendInputs(events: readonly AppendInput[]): void {
+  if (!Array.isArray(events)) {
+    throw new ResumableSseError(
+      'INVALID_FIELD',
+      'append() takes an array of events; wrap a single event in [ ].',
+    );
+  }
+  for (let index = 0; index < events.length; index += 1) {
+    const input: unknown = events[index];
+    if (typeof input !== 'object' || input === null) {
+      throw new ResumableSseError('INVALID_FIELD', `Event #${index} must be an object like { data: '...' }.`);
+    }
+    const { data, event, idempotencyKey } = input as Record<string, unknown>;
+    if (typeof data !== 'string') {
+      throw new ResumableSseError(
+        'INVALID_FIELD',
+        `Event #${index}: "data" must be a string, got ${typeof data}; serialize it first (for example with JSON.stringify).`,
+      );
+    }
+    if (event !== undefined) {
+      if (typeof event !== 'string') {
+        throw new ResumableSseError(
+          'INVALID_FIELD',
+          `Event #${index}: "event" must be a string or undefined, got ${typeof event}.`,
+        );
+      }
+      if (FORBIDDEN_IN_EVENT_NAME.test(event)) {
+        throw new ResumableSseError(
+          'INVALID_FIELD',
+          `Event #${index}: "event" must not contain CR, LF or NUL (got ${JSON.stringify(event.slice(0, 64))}); remove them from the name.`,
+        );
+      }
+    }
+    if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey === '')) {
+      throw new ResumableSseError(
+        'INVALID_FIELD',
+        `Event #${index}: "idempotencyKey" must be a non-empty string or undefined, got ${JSON.stringify(idempotencyKey)}.`,
+      );
+    }
+  }
+}
