@@ -1,0 +1,145 @@
+/**
+ * One stream's live fan-out inside a hub: a single store subscription per stream and process,
+ * however many connections watch it. Events leave here in offset order with no gap — a gap in
+ * the store's notifications is filled from the store before anything after it is delivered —
+ * and each event is encoded once, the same bytes going to every listener.
+ */
+import { encodeEventBytes } from '../protocol/encode-event.ts';
+import type { CursorCodec } from '../protocol/cursor-codec.ts';
+import type { EventStore, LiveEvent, StoreCloseReason, Subscription } from '../store/types.ts';
+
+export interface ChannelListener {
+  /** A live event and its frame, encoded once for every listener. */
+  deliver(event: LiveEvent, frame: Uint8Array): void;
+  /** The channel cannot promise delivery any more; the listener should end its connection. */
+  end(reason: StoreCloseReason): void;
+}
+
+export class Channel {
+  readonly stream: string;
+  readonly ready: Promise<void>;
+  readonly #store: EventStore;
+  readonly #codec: CursorCodec;
+  readonly #onEmpty: (channel: Channel) => void;
+  readonly #listeners = new Set<ChannelListener>();
+  readonly #subscription: Subscription;
+  readonly #backlog: LiveEvent[] = [];
+  #lastOffset: number | undefined;
+  #epoch: string | undefined;
+  #filling = false;
+  #ended = false;
+
+  constructor(stream: string, store: EventStore, codec: CursorCodec, onEmpty: (channel: Channel) => void) {
+    this.stream = stream;
+    this.#store = store;
+    this.#codec = codec;
+    this.#onEmpty = onEmpty;
+    this.#subscription = store.subscribe(stream, {
+      onEvent: (event) => this.#receive(event),
+      onClose: (reason) => this.#endAll(reason),
+    });
+    this.ready = this.#subscription.ready;
+  }
+
+  get size(): number {
+    return this.#listeners.size;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  add(listener: ChannelListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      if (!this.#listeners.delete(listener)) return;
+      if (this.#listeners.size === 0) this.#dispose();
+    };
+  }
+
+  #receive(event: LiveEvent): void {
+    if (this.#ended) return;
+    if (this.#filling) {
+      this.#backlog.push(event);
+      return;
+    }
+    if (this.#epoch !== undefined && event.epoch !== this.#epoch) {
+      this.#endAll({ code: 'epoch-changed' });
+      return;
+    }
+    this.#epoch = event.epoch;
+    const last = this.#lastOffset;
+    if (last !== undefined && event.offset <= last) return;
+    if (last !== undefined && event.offset > last + 1) {
+      this.#filling = true;
+      this.#backlog.push(event);
+      void this.#fillGaps();
+      return;
+    }
+    this.#deliver(event);
+  }
+
+  /** Reads what the notifications skipped, in order, then drains the backlog. */
+  async #fillGaps(): Promise<void> {
+    try {
+      while (this.#backlog.length > 0 && !this.#ended) {
+        const next = this.#backlog[0]!;
+        const last = this.#lastOffset ?? next.offset - 1;
+        if (next.epoch !== this.#epoch) {
+          this.#endAll({ code: 'epoch-changed' });
+          return;
+        }
+        if (next.offset <= last) {
+          this.#backlog.shift();
+          continue;
+        }
+        if (next.offset === last + 1) {
+          this.#backlog.shift();
+          this.#deliver(next);
+          continue;
+        }
+        const missing = await this.#store.readAfter(this.stream, last, next.offset - last - 1);
+        if (this.#ended) return;
+        if (missing[0]?.offset !== last + 1) {
+          // The skipped events are no longer retained: listeners must resume and get `reset`.
+          this.#endAll({ code: 'store-unavailable' });
+          return;
+        }
+        for (const event of missing) {
+          if (event.offset >= next.offset) break;
+          this.#deliver({ ...event, epoch: next.epoch });
+        }
+      }
+      this.#filling = false;
+    } catch (error) {
+      this.#endAll({ code: 'store-unavailable', error });
+    }
+  }
+
+  #deliver(event: LiveEvent): void {
+    this.#lastOffset = event.offset;
+    if (this.#listeners.size === 0) return;
+    const frame = encodeEventBytes({
+      id: this.#codec.encode({ epoch: event.epoch, offset: event.offset }),
+      event: event.event,
+      data: event.data,
+    });
+    for (const listener of this.#listeners) listener.deliver(event, frame);
+  }
+
+  #endAll(reason: StoreCloseReason): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    this.#dispose();
+    for (const listener of listeners) listener.end(reason);
+  }
+
+  #dispose(): void {
+    this.#ended = true;
+    this.#backlog.length = 0;
+    this.#subscription.unsubscribe();
+    this.#onEmpty(this);
+  }
+}

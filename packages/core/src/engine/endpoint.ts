@@ -1,0 +1,136 @@
+/**
+ * An SSE endpoint: what a framework adapter calls for each request. It answers preflight,
+ * method and authorization questions with plain responses, and otherwise returns a stream plan
+ * whose `pipe` runs the replay session. Adapters only translate requests and write bytes.
+ */
+import { ResumableSseError } from '../errors.ts';
+import type { Hub } from '../hub.ts';
+import { MAX_CURSOR_INPUT_LENGTH } from '../protocol/cursor-codec.ts';
+import { isValidStreamName } from '../stream-name.ts';
+import { ReplaySession } from './replay.ts';
+import { corsHeaders, preflightHeaders, streamHeaders } from './response-headers.ts';
+import type {
+  InitialPolicy,
+  SsePlainResponse,
+  SseEndpointOptions,
+  SseRequest,
+  SseResponsePlan,
+} from './types.ts';
+
+export interface SseEndpoint<Req> {
+  /** Decides the answer to one request. Never rejects for a client's mistake: that is a 4xx plan. */
+  handle(request: SseRequest, frameworkRequest: Req): Promise<SseResponsePlan>;
+}
+
+const DEFAULTS = {
+  heartbeatMs: 15_000,
+  retry: 3_000,
+  highWaterMarkBytes: 1_048_576,
+  futureGraceMs: 1_000,
+  replayPageSize: 256,
+} as const;
+
+export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
+  const settings = validateOptions(options);
+
+  return {
+    async handle(request, frameworkRequest) {
+      const cors = corsHeaders(options.cors, request);
+      if (request.method === 'OPTIONS') {
+        return { kind: 'response', status: 204, headers: preflightHeaders(options.cors, request), body: '' };
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return jsonResponse(405, 'Use GET to open an event stream', { ...cors, Allow: 'GET, HEAD, OPTIONS' });
+      }
+
+      if (options.authorize) {
+        const verdict = await options.authorize(frameworkRequest);
+        if (verdict !== true) {
+          const refusal = verdict === false ? { status: 403 as const } : verdict;
+          const message = refusal.message ?? (refusal.status === 401 ? 'Authentication required' : refusal.status === 404 ? 'Stream not found' : 'Not allowed to read this stream');
+          return jsonResponse(refusal.status, message, { ...cors, ...refusal.headers });
+        }
+      }
+
+      const stream = typeof options.stream === 'function' ? await options.stream(frameworkRequest) : options.stream;
+      if (!isValidStreamName(stream)) return jsonResponse(400, 'Invalid stream name', cors);
+
+      const headers = { ...streamHeaders(request), ...cors };
+      if (request.method === 'HEAD') return { kind: 'response', status: 200, headers, body: '' };
+
+      const initial = typeof options.initial === 'function' ? options.initial(frameworkRequest) : (options.initial ?? 'now');
+      const filter = options.filter;
+      return {
+        kind: 'stream',
+        status: 200,
+        headers,
+        pipe: (sink) =>
+          new ReplaySession(hub, sink, {
+            stream,
+            requested: requestedCursor(request),
+            initial,
+            filter: filter ? (event) => filter(event, frameworkRequest) : undefined,
+            heartbeatMs: settings.heartbeatMs,
+            retry: settings.retry,
+            highWaterMarkBytes: settings.highWaterMarkBytes,
+            futureGraceMs: settings.futureGraceMs,
+            maxConnectionMs: options.maxConnectionMs,
+            replayPageSize: settings.replayPageSize,
+            signal: request.signal,
+          }).run(),
+      };
+    },
+  };
+}
+
+/**
+ * The resume position: the `Last-Event-ID` header, else the `lastEventId` query parameter
+ * (a browser's first connect cannot set headers). The header wins. Over-long input is passed
+ * on truncated just past the limit, so the codec reads it as malformed without copying junk.
+ */
+export function requestedCursor(request: SseRequest): string | undefined {
+  const header = request.header('last-event-id');
+  const value = header !== undefined && header !== '' ? header : request.query('lastEventId');
+  if (value === undefined || value === '') return undefined;
+  return value.length > MAX_CURSOR_INPUT_LENGTH ? value.slice(0, MAX_CURSOR_INPUT_LENGTH + 1) : value;
+}
+
+function jsonResponse(status: number, message: string, headers: Record<string, string>): SsePlainResponse {
+  return {
+    kind: 'response',
+    status,
+    headers: { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+    body: JSON.stringify({ error: message }),
+  };
+}
+
+function validateOptions<Req>(options: SseEndpointOptions<Req>) {
+  const heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
+  const retry = options.retry ?? DEFAULTS.retry;
+  const highWaterMarkBytes = options.highWaterMarkBytes ?? DEFAULTS.highWaterMarkBytes;
+  const futureGraceMs = options.futureGraceMs ?? DEFAULTS.futureGraceMs;
+  const replayPageSize = options.replayPageSize ?? DEFAULTS.replayPageSize;
+  assertWhole('heartbeatMs', heartbeatMs, 0);
+  if (retry !== false) assertWhole('retry', retry, 0);
+  assertWhole('highWaterMarkBytes', highWaterMarkBytes, 1);
+  assertWhole('futureGraceMs', futureGraceMs, 0);
+  assertWhole('replayPageSize', replayPageSize, 1);
+  if (options.maxConnectionMs !== undefined) assertWhole('maxConnectionMs', options.maxConnectionMs, 1);
+  if (typeof options.stream !== 'function' && !isValidStreamName(options.stream)) {
+    throw new ResumableSseError('INVALID_STREAM_NAME', `Invalid stream name ${JSON.stringify(options.stream)}`);
+  }
+  assertInitial(options.initial);
+  return { heartbeatMs, retry, highWaterMarkBytes, futureGraceMs, replayPageSize };
+}
+
+function assertWhole(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ResumableSseError('INVALID_OPTION', `Option ${name} must be a whole number ≥ ${min}, got ${String(value)}`);
+  }
+}
+
+function assertInitial<Req>(initial: SseEndpointOptions<Req>['initial']): void {
+  if (initial === undefined || typeof initial === 'function' || initial === 'now' || initial === 'earliest') return;
+  const last = (initial as Exclude<InitialPolicy, string>).last;
+  assertWhole('initial.last', last, 0);
+}

@@ -1,0 +1,399 @@
+/**
+ * The replay algorithm (DESIGN §3), top to bottom:
+ *
+ *   1. `planReplay` turns the requested cursor into a starting offset — one branch per row of
+ *      the replay table — and, where the position cannot be honoured, a `reset`.
+ *   2. `ReplaySession.run` subscribes FIRST, then reads history from the store page by page
+ *      (awaiting drain), merges the live events that arrived meanwhile by offset — nothing falls
+ *      in the gap, nothing is sent twice — sends `caught-up`, and forwards live events.
+ *   3. While live, a gap in offsets is filled from the store, a subscriber whose unsent bytes
+ *      pass the high-water mark is disconnected (it resumes with its cursor), and one shared
+ *      timer per interval sends heartbeats and enforces `maxConnectionMs`.
+ */
+import type { HubHooks, DisconnectReason } from '../hub-hooks.ts';
+import {
+  CONTROL_EVENTS,
+  type CaughtUpPayload,
+  type ResetPayload,
+  type ResetReason,
+} from '../protocol/control-events.ts';
+import type { CursorCodec } from '../protocol/cursor-codec.ts';
+import { encodeCommentBytes, encodeEventBytes } from '../protocol/encode-event.ts';
+import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
+import type { ChannelListener } from './channel.ts';
+import type { Beating, HeartbeatScheduler } from './heartbeat-scheduler.ts';
+import type { InitialPolicy, SseSink } from './types.ts';
+
+/** Longest requested cursor echoed back in a `reset`. */
+const MAX_ECHOED_CURSOR = 256;
+const FUTURE_POLL_MS = 50;
+
+export interface ReplayPlan {
+  readonly epoch: string;
+  /** Offset of the last event the client has (or is deemed to have); replay sends what follows. */
+  readonly start: number;
+  readonly reset?: ResetPayload;
+}
+
+export interface PlanReplayInput {
+  readonly store: EventStore;
+  readonly codec: CursorCodec;
+  readonly stream: string;
+  /** `Last-Event-ID` (or its query fallback) as received; undefined when absent. */
+  readonly requested: string | undefined;
+  readonly initial: InitialPolicy;
+  readonly futureGraceMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Decides where a subscription starts: one branch per row of the replay table. */
+export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
+  const { store, codec, stream, requested } = input;
+  let position = await store.position(stream);
+  const oldestCursor = () =>
+    position.oldest === null ? null : codec.encode({ epoch: position.epoch, offset: position.oldest });
+  const reset = (reason: ResetReason, start: number): ReplayPlan => ({
+    epoch: position.epoch,
+    start,
+    reset: { reason, requested: (requested ?? '').slice(0, MAX_ECHOED_CURSOR), oldest: oldestCursor() },
+  });
+
+  // Row: absent — the stream's initial policy.
+  if (requested === undefined || requested === '') {
+    return { epoch: position.epoch, start: initialStart(position, input.initial) };
+  }
+
+  // Row: malformed or foreign — reset{malformed}, then as if absent.
+  const decoded = codec.decode(requested);
+  if (!decoded.ok) return reset('malformed', initialStart(position, input.initial));
+  const cursor = decoded.cursor;
+
+  // Row: other epoch — reset{epoch}, then everything retained.
+  if (cursor.epoch !== position.epoch) return reset('epoch', earliestStart(position));
+
+  // Row: older than the oldest retained — reset{evicted}, then everything retained.
+  if (cursor.offset < earliestStart(position)) return reset('evicted', earliestStart(position));
+
+  // Row: ahead of the head — wait up to the grace (replica lag), then reset{future}, then as if absent.
+  if (cursor.offset > position.head) {
+    const deadline = Date.now() + input.futureGraceMs;
+    while (cursor.offset > position.head && Date.now() < deadline && !input.signal?.aborted) {
+      await sleep(Math.min(FUTURE_POLL_MS, Math.max(1, deadline - Date.now())));
+      position = await store.position(stream);
+    }
+    if (position.epoch !== cursor.epoch) return reset('epoch', earliestStart(position));
+    if (cursor.offset > position.head) return reset('future', initialStart(position, input.initial));
+  }
+
+  // Row: within retention — every event after the cursor.
+  return { epoch: position.epoch, start: cursor.offset };
+}
+
+/** Offset just before the oldest retained event: "send everything retained". */
+function earliestStart(position: { oldest: number | null; head: number }): number {
+  return position.oldest === null ? position.head : position.oldest - 1;
+}
+
+function initialStart(position: { oldest: number | null; head: number }, initial: InitialPolicy): number {
+  if (initial === 'now') return position.head;
+  if (initial === 'earliest') return earliestStart(position);
+  return Math.max(position.head - initial.last, earliestStart(position));
+}
+
+export interface ReplaySessionOptions {
+  readonly stream: string;
+  readonly requested: string | undefined;
+  readonly initial: InitialPolicy;
+  readonly filter: ((event: StoredEvent) => boolean) | undefined;
+  readonly heartbeatMs: number;
+  readonly retry: number | false;
+  readonly highWaterMarkBytes: number;
+  readonly futureGraceMs: number;
+  readonly maxConnectionMs: number | undefined;
+  readonly replayPageSize: number;
+  readonly signal: AbortSignal;
+}
+
+/** The pieces of a hub a session uses; kept narrow so the session is testable on its own. */
+export interface SessionHost {
+  readonly store: EventStore;
+  readonly codec: CursorCodec;
+  readonly hooks: HubHooks;
+  readonly heartbeats: HeartbeatScheduler;
+  attach(stream: string, listener: ChannelListener): Promise<() => void>;
+  trackConnection(end: () => void): () => void;
+}
+
+interface PendingEvent {
+  readonly event: LiveEvent;
+  readonly frame: Uint8Array;
+}
+
+const HEARTBEAT_FRAME = encodeCommentBytes('');
+
+/** One client connection: replay, then live, until the client leaves or the stream must end. */
+export class ReplaySession implements ChannelListener, Beating {
+  readonly #host: SessionHost;
+  readonly #sink: SseSink;
+  readonly #options: ReplaySessionOptions;
+  readonly #startedAt = Date.now();
+  readonly #deadline: number | undefined;
+  readonly #cleanups: Array<() => void> = [];
+  #state: 'starting' | 'catching-up' | 'live' | 'closed' = 'starting';
+  #epoch: string | undefined;
+  /** Offset of the last event this connection has passed (sent or filtered out). */
+  #lastSent = 0;
+  #pending: PendingEvent[] = [];
+  #pendingBytes = 0;
+  #catchingUp = false;
+  #resolveDone!: () => void;
+  readonly #done = new Promise<void>((resolve) => {
+    this.#resolveDone = resolve;
+  });
+
+  constructor(host: SessionHost, sink: SseSink, options: ReplaySessionOptions) {
+    this.#host = host;
+    this.#sink = sink;
+    this.#options = options;
+    if (options.maxConnectionMs !== undefined) {
+      // Jitter spreads reconnects so a fleet's connections do not all expire at once.
+      const jitter = 0.9 + Math.random() * 0.2;
+      this.#deadline = this.#startedAt + options.maxConnectionMs * jitter;
+    }
+  }
+
+  /** Resolves when the connection is over. Never rejects. */
+  async run(): Promise<void> {
+    const { signal, stream } = this.#options;
+    if (signal.aborted) {
+      this.#close('client-closed');
+      return this.#done;
+    }
+    const onAbort = () => this.#close('client-closed');
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
+    this.#cleanups.push(this.#host.trackConnection(() => this.#close('hub-closed')));
+    this.#host.hooks.onConnect?.({ stream });
+
+    // A first byte at once, so proxies and clients see the stream is open.
+    const retry = this.#options.retry;
+    this.#write(retry === false ? HEARTBEAT_FRAME : encodeEventBytes({ retry }));
+    this.#startTimers();
+
+    try {
+      // Subscribe first, then read history: live events arriving meanwhile wait in #pending.
+      const leave = await this.#host.attach(stream, this);
+      if (this.#isClosed()) {
+        leave();
+        return this.#done;
+      }
+      this.#cleanups.push(leave);
+
+      const plan = await planReplay({
+        store: this.#host.store,
+        codec: this.#host.codec,
+        stream,
+        requested: this.#options.requested,
+        initial: this.#options.initial,
+        futureGraceMs: this.#options.futureGraceMs,
+        signal,
+      });
+      if (this.#isClosed()) return this.#done;
+      this.#epoch = plan.epoch;
+      this.#lastSent = plan.start;
+      if (plan.reset) this.#sendReset(plan.reset);
+
+      const replayed = await this.#catchUp();
+      if (this.#isClosed()) return this.#done;
+      const caughtUp: CaughtUpPayload = {
+        replayed,
+        head: this.#lastSent > 0 ? this.#host.codec.encode({ epoch: plan.epoch, offset: this.#lastSent }) : null,
+      };
+      this.#write(encodeEventBytes({ event: CONTROL_EVENTS.caughtUp, data: JSON.stringify(caughtUp) }));
+      this.#host.hooks.onCaughtUp?.({ stream, replayed, timeToSyncMs: Date.now() - this.#startedAt });
+    } catch {
+      this.#close('store-unavailable');
+    }
+    return this.#done;
+  }
+
+  /**
+   * Reads from the store until the connection has every event up to the live edge, then
+   * switches to live. Returns how many events it sent.
+   */
+  async #catchUp(): Promise<number> {
+    this.#catchingUp = true;
+    if (!this.#isClosed()) this.#state = 'catching-up';
+    const { store, codec } = this.#host;
+    const { stream, replayPageSize } = this.#options;
+    let sent = 0;
+    while (!this.#isClosed()) {
+      const page = await store.readAfter(stream, this.#lastSent, replayPageSize);
+      if (this.#isClosed()) break;
+      const first = page[0];
+      if (first && first.offset > this.#lastSent + 1) {
+        // Retention moved past us while we replayed: say so, then go on from what is left.
+        this.#sendReset({
+          reason: 'evicted',
+          requested: codec.encode({ epoch: this.#epoch!, offset: this.#lastSent }),
+          oldest: codec.encode({ epoch: this.#epoch!, offset: first.offset }),
+        }, first.offset - 1);
+      }
+      for (const event of page) {
+        if (event.offset <= this.#lastSent) continue;
+        this.#lastSent = event.offset;
+        if (this.#options.filter && !this.#options.filter(event)) continue;
+        const frame = encodeEventBytes({
+          id: codec.encode({ epoch: this.#epoch!, offset: event.offset }),
+          event: event.event,
+          data: event.data,
+        });
+        sent++;
+        if (!this.#write(frame)) await this.#sink.drain();
+        if (this.#isClosed()) return sent;
+      }
+      if (page.length >= replayPageSize) continue;
+
+      // The store has nothing more right now: merge what arrived live meanwhile.
+      const merged = await this.#mergePending();
+      if (merged === 'gap') continue;
+      sent += merged;
+      break;
+    }
+    this.#catchingUp = false;
+    return sent;
+  }
+
+  /**
+   * Sends the contiguous run of held live events and switches to live, or reports a gap the
+   * store must fill. The final check and the switch happen with no await between them, so no
+   * event can slip past.
+   */
+  async #mergePending(): Promise<number | 'gap'> {
+    let sent = 0;
+    for (;;) {
+      while (this.#pending[0] && this.#pending[0].event.offset <= this.#lastSent) this.#shiftPending();
+      const next = this.#pending[0];
+      if (!next) {
+        if (!this.#isClosed()) this.#state = 'live';
+        return sent;
+      }
+      if (next.event.epoch !== this.#epoch) {
+        this.#close('epoch-changed');
+        return sent;
+      }
+      if (next.event.offset !== this.#lastSent + 1) return 'gap';
+      this.#shiftPending();
+      this.#lastSent = next.event.offset;
+      if (this.#options.filter && !this.#options.filter(next.event)) continue;
+      sent++;
+      if (!this.#write(next.frame)) await this.#sink.drain();
+      if (this.#isClosed()) return sent;
+    }
+  }
+
+  #shiftPending(): void {
+    const dropped = this.#pending.shift();
+    if (dropped) this.#pendingBytes -= dropped.frame.byteLength;
+  }
+
+  /** From the hub: a live event, in order, encoded once for every subscriber. */
+  deliver(event: LiveEvent, frame: Uint8Array): void {
+    if (this.#isClosed()) return;
+    if (this.#state !== 'live') {
+      this.#pending.push({ event, frame });
+      this.#pendingBytes += frame.byteLength;
+      if (this.#pendingBytes > this.#options.highWaterMarkBytes) {
+        // The store still has these events; dropping the copies bounds memory, and the merge
+        // reads them back as a gap.
+        this.#pending = [];
+        this.#pendingBytes = 0;
+      }
+      return;
+    }
+    if (event.epoch !== this.#epoch) return this.#close('epoch-changed');
+    if (event.offset <= this.#lastSent) return;
+    if (event.offset > this.#lastSent + 1) {
+      this.#pending.push({ event, frame });
+      this.#pendingBytes += frame.byteLength;
+      this.#state = 'catching-up';
+      if (!this.#catchingUp) void this.#catchUp().catch(() => this.#close('store-unavailable'));
+      return;
+    }
+    this.#lastSent = event.offset;
+    if (this.#options.filter && !this.#options.filter(event)) return;
+    this.#write(frame);
+    this.#checkHighWaterMark();
+  }
+
+  /** From the hub: the store can no longer promise delivery. */
+  end(reason: StoreCloseReason): void {
+    this.#close(reason.code);
+  }
+
+  /** From the shared heartbeat timer. */
+  beat(now: number): void {
+    if (this.#isClosed()) return;
+    if (this.#deadline !== undefined && now >= this.#deadline) return this.#close('max-connection-time');
+    if (this.#options.heartbeatMs > 0) {
+      this.#write(HEARTBEAT_FRAME);
+      this.#checkHighWaterMark();
+    }
+  }
+
+  #startTimers(): void {
+    const { heartbeatMs, maxConnectionMs } = this.#options;
+    let interval = heartbeatMs;
+    if (maxConnectionMs !== undefined) {
+      // Deadlines ride the heartbeat timer; without heartbeats a coarse shared timer checks them.
+      const deadlineCheck = Math.max(100, Math.min(1_000, Math.floor(maxConnectionMs / 10)));
+      interval = interval > 0 ? Math.min(interval, deadlineCheck) : deadlineCheck;
+    }
+    if (interval > 0) this.#cleanups.push(this.#host.heartbeats.add(interval, this));
+  }
+
+  #sendReset(payload: ResetPayload, baseline = this.#lastSent): void {
+    this.#lastSent = baseline;
+    this.#write(
+      encodeEventBytes({
+        id: this.#host.codec.encode({ epoch: this.#epoch!, offset: baseline }),
+        event: CONTROL_EVENTS.reset,
+        data: JSON.stringify(payload),
+      }),
+    );
+    this.#host.hooks.onReset?.({ stream: this.#options.stream, reason: payload.reason });
+  }
+
+  #write(bytes: Uint8Array): boolean {
+    if (this.#isClosed()) return false;
+    if (this.#sink.closed) {
+      this.#close('client-closed');
+      return false;
+    }
+    return this.#sink.write(bytes);
+  }
+
+  #checkHighWaterMark(): void {
+    if (this.#sink.bufferedBytes > this.#options.highWaterMarkBytes) this.#close('slow-consumer');
+  }
+
+  /** A method, not a field read: state changes across awaits, which narrowing cannot see. */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #close(reason: DisconnectReason): void {
+    if (this.#isClosed()) return;
+    this.#state = 'closed';
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#sink.end();
+    this.#host.hooks.onDisconnect?.({ stream: this.#options.stream, reason });
+    this.#resolveDone();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,143 @@
+/**
+ * The hub: publish once, encode once, the same bytes to every subscriber. It owns the local
+ * fan-out (one store subscription per stream, however many connections) and the shared
+ * heartbeat timers, so any number of endpoints and framework adapters can share one hub.
+ */
+import { hmacCursorSigner } from './cursor-signer.ts';
+import { Channel, type ChannelListener } from './engine/channel.ts';
+import { HeartbeatScheduler } from './engine/heartbeat-scheduler.ts';
+import { ResumableSseError } from './errors.ts';
+import { type CursorCodec, createCursorCodec } from './protocol/cursor-codec.ts';
+import type { HubHooks } from './hub-hooks.ts';
+import { assertValidStreamName } from './stream-name.ts';
+import type { AppendInput, EventStore } from './store/types.ts';
+
+export interface HubOptions {
+  /** Where events are kept: `memoryStore()`, `sqliteStore()`, `redisStore()` or your own. */
+  readonly store: EventStore;
+  /**
+   * Signs cursors with a short HMAC so forged or rolled-back `Last-Event-ID`s read as
+   * malformed. At least 16 bytes; every process serving one stream needs the same secret.
+   * @default undefined (unsigned cursors)
+   */
+  readonly cursorSecret?: string | Uint8Array;
+  /** Observability callbacks (metrics, logs). */
+  readonly hooks?: HubHooks;
+}
+
+/** What `publish` returns: the event's cursor, usable as `Last-Event-ID`. */
+export interface PublishResult {
+  readonly id: string;
+  readonly offset: number;
+  readonly epoch: string;
+  /** True when the idempotency key was seen before; nothing new was stored. */
+  readonly duplicate: boolean;
+}
+
+export interface HubStats {
+  /** Open stream connections across every endpoint on this hub. */
+  readonly connections: number;
+  /** Streams with at least one local subscriber (one store subscription each). */
+  readonly streams: number;
+  /** Shared heartbeat timers running (one per distinct interval). */
+  readonly heartbeatTimers: number;
+}
+
+export class Hub {
+  readonly store: EventStore;
+  readonly codec: CursorCodec;
+  readonly hooks: HubHooks;
+  /** @internal shared by endpoints */
+  readonly heartbeats = new HeartbeatScheduler();
+  readonly #channels = new Map<string, Channel>();
+  readonly #connections = new Set<() => void>();
+  #closed = false;
+
+  constructor(options: HubOptions) {
+    if (!options?.store) {
+      throw new ResumableSseError('INVALID_OPTION', 'createHub needs a store: createHub({ store: memoryStore() })');
+    }
+    this.store = options.store;
+    this.hooks = options.hooks ?? {};
+    this.codec = createCursorCodec(
+      options.cursorSecret === undefined ? {} : { signer: hmacCursorSigner(options.cursorSecret) },
+    );
+  }
+
+  /** Appends one event and returns its cursor. Subscribers on every process get it live. */
+  async publish(stream: string, input: AppendInput): Promise<PublishResult> {
+    const [result] = await this.publishBatch(stream, [input]);
+    return result!;
+  }
+
+  /** Appends several events atomically: consecutive offsets, all or none. */
+  async publishBatch(stream: string, inputs: readonly AppendInput[]): Promise<PublishResult[]> {
+    this.#assertOpen();
+    assertValidStreamName(stream);
+    if (inputs.length === 0) return [];
+    const results = await this.store.append(stream, inputs);
+    return results.map((result) => ({
+      id: this.codec.encode({ epoch: result.epoch, offset: result.offset }),
+      offset: result.offset,
+      epoch: result.epoch,
+      duplicate: result.duplicate,
+    }));
+  }
+
+  /**
+   * Joins a stream's live fan-out. Resolves once the store delivers everything appended from
+   * then on; returns the function that leaves.
+   */
+  async attach(stream: string, listener: ChannelListener): Promise<() => void> {
+    this.#assertOpen();
+    let channel = this.#channels.get(stream);
+    if (!channel || channel.ended) {
+      channel = new Channel(stream, this.store, this.codec, (done) => {
+        if (this.#channels.get(stream) === done) this.#channels.delete(stream);
+      });
+      this.#channels.set(stream, channel);
+    }
+    const leave = channel.add(listener);
+    try {
+      await channel.ready;
+    } catch (error) {
+      leave();
+      throw new ResumableSseError('STORE_UNAVAILABLE', `Could not subscribe to stream "${stream}"; retry later`, {
+        cause: error,
+      });
+    }
+    return leave;
+  }
+
+  /** @internal endpoints register each open connection so `close()` can end it. */
+  trackConnection(end: () => void): () => void {
+    this.#connections.add(end);
+    return () => this.#connections.delete(end);
+  }
+
+  stats(): HubStats {
+    return {
+      connections: this.#connections.size,
+      streams: this.#channels.size,
+      heartbeatTimers: this.heartbeats.timerCount,
+    };
+  }
+
+  /** Ends every open connection (clients resume elsewhere) and stops timers. Does not close the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const end of [...this.#connections]) end();
+    this.#connections.clear();
+    this.heartbeats.stop();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ResumableSseError('STORE_CLOSED', 'This hub is closed; create a new one');
+  }
+}
+
+/** Creates the hub every endpoint and producer of one store shares. */
+export function createHub(options: HubOptions): Hub {
+  return new Hub(options);
+}
