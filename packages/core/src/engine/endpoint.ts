@@ -7,7 +7,8 @@ import { ResumableSseError } from '../errors.ts';
 import type { Hub } from '../hub.ts';
 import { MAX_CURSOR_INPUT_LENGTH } from '../protocol/cursor-codec.ts';
 import { isValidStreamName } from '../stream-name.ts';
-import { ReplaySession } from './replay.ts';
+import { HEARTBEAT_COMMENT, ReplaySession } from './replay.ts';
+import { encodeEventBytes } from '../protocol/encode-event.ts';
 import { corsHeaders, preflightHeaders, streamHeaders } from './response-headers.ts';
 import type {
   InitialPolicy,
@@ -32,6 +33,7 @@ const DEFAULTS = {
 
 export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
   const settings = validateOptions(options);
+  const heartbeatFrame = heartbeatFrames(options.heartbeatEvent);
 
   return {
     async handle(request, frameworkRequest) {
@@ -71,6 +73,7 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
             initial,
             filter: filter ? (event) => filter(event, frameworkRequest) : undefined,
             heartbeatMs: settings.heartbeatMs,
+            heartbeatFrame,
             retry: settings.retry,
             highWaterMarkBytes: settings.highWaterMarkBytes,
             futureGraceMs: settings.futureGraceMs,
@@ -93,6 +96,22 @@ export function requestedCursor(request: SseRequest): string | undefined {
   const value = header !== undefined && header !== '' ? header : request.query('lastEventId');
   if (value === undefined || value === '') return undefined;
   return value.length > MAX_CURSOR_INPUT_LENGTH ? value.slice(0, MAX_CURSOR_INPUT_LENGTH + 1) : value;
+}
+
+/** Heartbeat bytes, encoded once per tick and shared by every connection of the endpoint. */
+function heartbeatFrames(heartbeatEvent: SseEndpointOptions<unknown>['heartbeatEvent']): (now: number) => Uint8Array {
+  if (!heartbeatEvent) return () => HEARTBEAT_COMMENT;
+  // Fails at startup, not on the first tick, when the event name is not writable.
+  encodeEventBytes({ event: heartbeatEvent.event, data: '' });
+  let cachedAt = Number.NaN;
+  let cached = HEARTBEAT_COMMENT;
+  return (now) => {
+    if (now !== cachedAt) {
+      cached = encodeEventBytes({ event: heartbeatEvent.event, data: heartbeatEvent.data(now) });
+      cachedAt = now;
+    }
+    return cached;
+  };
 }
 
 function jsonResponse(status: number, message: string, headers: Record<string, string>): SsePlainResponse {

@@ -358,6 +358,22 @@ describe('timers', () => {
     session.abort();
   });
 
+  it('sends heartbeats as a named event without id when heartbeatEvent is set, leaving the cursor alone', async () => {
+    const { hub, ids } = await hubWith(1);
+    const session = await openSession(hub, {
+      heartbeatMs: 20,
+      initial: 'earliest',
+      heartbeatEvent: { event: 'ping', data: (now) => JSON.stringify({ type: 'ping', timestamp: new Date(now).toISOString() }) },
+    });
+    await until(() => session.sink.named('ping').length >= 2, 2_000, 'pings');
+    const [ping] = session.sink.named('ping');
+    expect(ping!.id).toBeUndefined();
+    expect(JSON.parse(ping!.data)).toMatchObject({ type: 'ping' });
+    expect(session.sink.comments).toEqual([]);
+    expect(session.sink.frames.filter((frame) => frame.id !== undefined).map((frame) => frame.id)).toEqual([ids[0]]);
+    session.abort();
+  });
+
   it('maxConnectionMs ends the connection gracefully', async () => {
     const { hub } = await hubWith(0);
     const session = await openSession(hub, { maxConnectionMs: 150 });

@@ -106,6 +106,8 @@ export interface ReplaySessionOptions {
   readonly initial: InitialPolicy;
   readonly filter: ((event: StoredEvent) => boolean) | undefined;
   readonly heartbeatMs: number;
+  /** The heartbeat's bytes at `now`; the same array for every connection on one tick. */
+  readonly heartbeatFrame: (now: number) => Uint8Array;
   readonly retry: number | false;
   readonly highWaterMarkBytes: number;
   readonly futureGraceMs: number;
@@ -129,7 +131,8 @@ interface PendingEvent {
   readonly frame: Uint8Array;
 }
 
-const HEARTBEAT_FRAME = encodeCommentBytes('');
+/** The default heartbeat: an empty comment. */
+export const HEARTBEAT_COMMENT = encodeCommentBytes('');
 
 /** One client connection: replay, then live, until the client leaves or the stream must end. */
 export class ReplaySession implements ChannelListener, Beating {
@@ -177,7 +180,7 @@ export class ReplaySession implements ChannelListener, Beating {
 
     // A first byte at once, so proxies and clients see the stream is open.
     const retry = this.#options.retry;
-    this.#write(retry === false ? HEARTBEAT_FRAME : encodeEventBytes({ retry }));
+    this.#write(retry === false ? HEARTBEAT_COMMENT : encodeEventBytes({ retry }));
     this.#startTimers();
 
     try {
@@ -336,7 +339,7 @@ export class ReplaySession implements ChannelListener, Beating {
     if (this.#isClosed()) return;
     if (this.#deadline !== undefined && now >= this.#deadline) return this.#close('max-connection-time');
     if (this.#options.heartbeatMs > 0) {
-      this.#write(HEARTBEAT_FRAME);
+      this.#write(this.#options.heartbeatFrame(now));
       this.#checkHighWaterMark();
     }
   }

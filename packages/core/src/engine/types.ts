@@ -86,6 +86,13 @@ export interface SseEndpointOptions<Req> {
   readonly initial?: InitialPolicy | ((request: Req) => InitialPolicy);
   /** Heartbeat comment interval in milliseconds; 0 turns heartbeats off. @default 15_000 */
   readonly heartbeatMs?: number;
+  /**
+   * Sends each heartbeat as this named event (without an `id:`, so it never moves a client's
+   * cursor) instead of a comment — for clients that want a visible ping. `data` runs once per
+   * tick and its bytes go to every connection.
+   * @default undefined (heartbeats are `:` comments)
+   */
+  readonly heartbeatEvent?: { readonly event: string; readonly data: (now: number) => string };
   /** `retry:` sent at connect, in milliseconds; `false` sends none. @default 3_000 */
   readonly retry?: number | false;
   /**
