@@ -1,0 +1,118 @@
+/** Fastify specifics: the plugin's encapsulation and `fastify.close()` with streams open. */
+import { createHub, memoryStore } from '@resumable-sse/core';
+import { openHttp2Sse, openSse } from '@resumable-sse/testkit/http';
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resumableSse, sseRoute } from './index.ts';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function newHub() {
+  const store = memoryStore();
+  const hub = createHub({ store });
+  cleanups.push(
+    () => store.close(),
+    () => hub.close(),
+  );
+  return hub;
+}
+
+describe('resumableSse plugin', () => {
+  it('binds each registration to its own hub, and leaves unregistered contexts without reply.sse', async () => {
+    const [red, blue] = [newHub(), newHub()];
+    await red.publish('feed', { data: 'red' });
+    await blue.publish('feed', { data: 'blue' });
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    const options = { stream: 'feed', initial: 'earliest' } as const;
+    await app.register(async (scope) => {
+      await scope.register(resumableSse, { hub: red });
+      scope.get('/red', sseRoute(options));
+    });
+    await app.register(async (scope) => {
+      await scope.register(resumableSse, { hub: blue });
+      scope.get('/blue', sseRoute(options));
+    });
+    app.get('/outside', async (_request, reply) => ({ hasSse: typeof (reply as { sse?: unknown }).sse }));
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+    for (const color of ['red', 'blue']) {
+      const connection = await openSse(`${base}/${color}`);
+      cleanups.push(() => connection.close());
+      await connection.waitForCaughtUp();
+      expect(connection.appEvents.map((event) => event.data)).toEqual([color]);
+    }
+    const outside = await app.inject({ method: 'GET', url: '/outside' });
+    expect(outside.json()).toEqual({ hasSse: 'undefined' });
+  });
+
+  it('makes reply.sse visible to routes registered next to the plugin (fastify-plugin)', async () => {
+    const hub = newHub();
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    await app.register(resumableSse, { hub });
+    await app.register(async (child) => {
+      child.get('/nested', (_request, reply) => reply.sse({ stream: 'feed' }));
+    });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const connection = await openSse(`${base}/nested`);
+    cleanups.push(() => connection.close());
+    await connection.waitForCaughtUp();
+    expect(connection.status).toBe(200);
+  });
+
+  it('keeps headers that hooks set on the reply before the stream', async () => {
+    const hub = newHub();
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('x-request-id', 'r-1');
+    });
+    await app.register(resumableSse, { hub });
+    app.get('/stream', sseRoute({ stream: 'feed' }));
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const connection = await openSse(`${base}/stream`);
+    cleanups.push(() => connection.close());
+    expect(connection.headers['x-request-id']).toBe('r-1');
+    expect(connection.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+  });
+
+  it('ends open streams when fastify closes, so close() does not hang', async () => {
+    const hub = newHub();
+    const app = Fastify();
+    await app.register(resumableSse, { hub });
+    app.get('/stream', sseRoute({ stream: 'feed' }));
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const connection = await openSse(`${base}/stream`);
+    cleanups.push(() => connection.close());
+    await connection.waitForCaughtUp();
+    const started = performance.now();
+    await app.close();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await connection.waitForEnd();
+    expect(hub.stats().connections).toBe(0);
+  });
+});
+
+describe('over HTTP/2', () => {
+  it('streams without the Connection header HTTP/2 forbids', async () => {
+    const hub = newHub();
+    const app = Fastify({ http2: true });
+    cleanups.push(() => app.close());
+    await app.register(resumableSse, { hub });
+    app.get('/stream', sseRoute({ stream: 'feed' }));
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const response = await openHttp2Sse(`${base}/stream`);
+    cleanups.push(() => response.close());
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.connection).toBeUndefined();
+    expect(response.headers['transfer-encoding']).toBeUndefined();
+    await response.waitForText('event: caught-up');
+    await hub.publish('feed', { data: 'over h2' });
+    await response.waitForText('data: over h2');
+  });
+});
