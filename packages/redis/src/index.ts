@@ -1,0 +1,7 @@
+/**
+ * `@resumable-sse/redis`: the Redis Streams event store.
+ * @module
+ */
+export type { StreamKeys } from './keys.ts';
+export type { RedisStoreClient, RedisStoreOptions, ResolvedOptions } from './options.ts';
+export { RedisStore, redisStore } from './redis-store.ts';

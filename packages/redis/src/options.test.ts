@@ -1,0 +1,48 @@
+import { isResumableSseError } from '@resumable-sse/core';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { type RedisStoreOptions, redisStore } from './index.ts';
+
+describe('redisStore options', () => {
+  // lazyConnect: nothing here talks to Redis.
+  const client = new Redis({ lazyConnect: true });
+
+  it.each([
+    ['no client', {}],
+    ['a key prefix with a brace', { client, keyPrefix: 'app{x}' }],
+    ['an empty key prefix', { client, keyPrefix: '' }],
+    ['maxEvents 0', { client, maxEvents: 0 }],
+    ['a fractional maxEvents', { client, maxEvents: 1.5 }],
+    ['a negative maxAgeMs', { client, maxAgeMs: -1 }],
+    ['a negative idempotency window', { client, idempotencyWindowMs: -1 }],
+    ['commandTimeoutMs 0', { client, commandTimeoutMs: 0 }],
+    ['a clock that is not a function', { client, now: 5 }],
+  ])('refuses %s with INVALID_OPTION', (_, options) => {
+    let thrown: unknown;
+    try {
+      redisStore(options as unknown as RedisStoreOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isResumableSseError(thrown, 'INVALID_OPTION'), String(thrown)).toBe(true);
+  });
+
+  it('applies the documented defaults', () => {
+    expect(redisStore({ client }).options).toMatchObject({
+      keyPrefix: 'rsse',
+      maxEvents: 500,
+      maxAgeMs: 0,
+      idempotencyWindowMs: 300_000,
+      commandTimeoutMs: 2_000,
+      resubscribeGraceMs: 1_000,
+      notificationInlineBytes: 16_384,
+    });
+  });
+
+  it('refuses stream names that would break hash tags or keys', async () => {
+    const store = redisStore({ client });
+    for (const stream of ['', 'a{b}', 'a}b', 'with space']) {
+      await expect(store.position(stream)).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME' });
+    }
+  });
+});

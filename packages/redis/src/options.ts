@@ -1,0 +1,129 @@
+import { ResumableSseError, type RetentionOptions } from '@resumable-sse/core';
+import type { Cluster, Redis } from 'ioredis';
+
+/** An ioredis client the application created and owns (standalone `Redis` or `Cluster`). */
+export type RedisStoreClient = Redis | Cluster;
+
+export interface RedisStoreOptions extends RetentionOptions {
+  /**
+   * The ioredis client to use. The store never closes it; it makes one extra connection of its
+   * own (`client.duplicate()`) for Pub/Sub, the first time something subscribes.
+   */
+  readonly client: RedisStoreClient;
+  /**
+   * First part of every key and channel (`<keyPrefix>:{<stream>}:log`). No `{` or `}`.
+   * @default 'rsse'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Longest wait for one store operation, including waiting for a connection that is still being
+   * made, before it fails with `STORE_UNAVAILABLE`.
+   * @default 2_000
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * When the Pub/Sub connection drops, live subscriptions wait this long for it to come back
+   * (then they resume without loss, or end with `epoch-changed` if the log was lost meanwhile)
+   * before they end with `store-unavailable`. `0` ends them at once.
+   * @default 1_000
+   */
+  readonly resubscribeGraceMs?: number;
+  /**
+   * Appends whose events total at most this many bytes travel inside the Pub/Sub notification;
+   * larger ones are announced by offset and read with XRANGE by each process.
+   * @default 16_384
+   */
+  readonly notificationInlineBytes?: number;
+  /**
+   * Clock for event times, age retention and idempotency expiry, in milliseconds since the Unix
+   * epoch. Each process passes its own; the store keeps times non-decreasing per stream.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+export interface ResolvedOptions {
+  readonly client: RedisStoreClient;
+  readonly keyPrefix: string;
+  /** 0 = no count limit. */
+  readonly maxEvents: number;
+  /** 0 = no age limit. */
+  readonly maxAgeMs: number;
+  /** 0 = idempotency keys are not remembered. */
+  readonly idempotencyWindowMs: number;
+  readonly commandTimeoutMs: number;
+  readonly resubscribeGraceMs: number;
+  readonly notificationInlineBytes: number;
+  readonly now: () => number;
+}
+
+function invalid(message: string): never {
+  throw new ResumableSseError('INVALID_OPTION', `redisStore: ${message}`);
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0)
+    invalid(`${name} must be a whole number ≥ 0, got ${String(value)}`);
+  return value;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1)
+    invalid(`${name} must be a whole number ≥ 1, got ${String(value)}`);
+  return value;
+}
+
+function windowMs(value: number | undefined): number {
+  if (value === undefined) return 300_000;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    invalid(`idempotencyWindowMs must be a number ≥ 0, got ${String(value)}`);
+  }
+  // Redis expiries are whole milliseconds; rounding up never forgets a key early.
+  return Math.ceil(value);
+}
+
+function clock(now: (() => number) | undefined): () => number {
+  if (now === undefined) return Date.now;
+  if (typeof now !== 'function')
+    invalid('now must be a function returning milliseconds since the Unix epoch');
+  return () => Math.floor(now());
+}
+
+export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
+  const client = options?.client;
+  if (
+    !client ||
+    typeof client !== 'object' ||
+    typeof (client as { duplicate?: unknown }).duplicate !== 'function'
+  ) {
+    invalid(
+      'pass the ioredis client your app created: redisStore({ client: new Redis(process.env.REDIS_URL) })',
+    );
+  }
+  const keyPrefix = options.keyPrefix ?? 'rsse';
+  if (typeof keyPrefix !== 'string' || keyPrefix === '' || /[{}]/.test(keyPrefix)) {
+    invalid(
+      `keyPrefix must be a non-empty string without "{" or "}" (they would break hash tags), got ${JSON.stringify(keyPrefix)}`,
+    );
+  }
+  const maxEvents =
+    options.maxEvents === Number.POSITIVE_INFINITY ? 0 : positiveInteger('maxEvents', options.maxEvents, 500);
+  const maxAgeMs = options.maxAgeMs === undefined ? 0 : positiveInteger('maxAgeMs', options.maxAgeMs, 0);
+  return {
+    client,
+    keyPrefix,
+    maxEvents,
+    maxAgeMs,
+    idempotencyWindowMs: windowMs(options.idempotencyWindowMs),
+    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 2_000),
+    resubscribeGraceMs: nonNegativeInteger('resubscribeGraceMs', options.resubscribeGraceMs, 1_000),
+    notificationInlineBytes: nonNegativeInteger(
+      'notificationInlineBytes',
+      options.notificationInlineBytes,
+      16_384,
+    ),
+    now: clock(options.now),
+  };
+}

@@ -1,0 +1,232 @@
+import {
+  type AppendInput,
+  type AppendResult,
+  assertValidAppendInputs,
+  assertValidStreamName,
+  type EventStore,
+  ResumableSseError,
+  type StoredEvent,
+  type StoreSubscriber,
+  type StreamPosition,
+  type Subscription,
+} from '@resumable-sse/core';
+import { newEpoch } from '@resumable-sse/core/protocol';
+import { guarded } from './availability.ts';
+import { type RawEntry, startAfter, toStoredEvents } from './entries.ts';
+import { type StreamKeys, scriptKeys, streamKeys } from './keys.ts';
+import { type ChannelHost, LiveChannel } from './live-channel.ts';
+import { LuaScript } from './lua-script.ts';
+import { APPEND_SCRIPT, POSITION_SCRIPT } from './lua-sources.ts';
+import { type RedisStoreOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { ServerClock } from './server-clock.ts';
+import { SharedSubscriber } from './shared-subscriber.ts';
+
+const appendScript = new LuaScript(APPEND_SCRIPT);
+const positionScript = new LuaScript(POSITION_SCRIPT);
+/** Index of the deadline in the append script's ARGV (0-based here, ARGV[8] in Lua). */
+const DEADLINE_ARG = 7;
+
+/**
+ * The server-side deadline ends a little before the caller stops waiting, so an error in the
+ * clock-offset estimate cannot let an append through after its caller was told it failed.
+ */
+function deadlineMargin(timeoutMs: number): number {
+  return Math.min(250, Math.floor(timeoutMs / 4));
+}
+
+/** The event store on Redis Streams. Create it with `redisStore({ client })`. */
+export class RedisStore implements EventStore {
+  readonly kind = 'redis';
+  readonly options: ResolvedOptions;
+  readonly #subscriber: SharedSubscriber;
+  readonly #channels = new Map<string, LiveChannel>();
+  readonly #host: ChannelHost;
+  readonly #serverClock = new ServerClock();
+  #closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    this.options = resolveOptions(options);
+    this.#subscriber = new SharedSubscriber(
+      this.options.client,
+      this.options.commandTimeoutMs,
+      this.options.resubscribeGraceMs,
+    );
+    this.#host = {
+      listen: (name, channel) => this.#subscriber.listen(name, channel),
+      unlisten: (name, channel) => this.#subscriber.unlisten(name, channel),
+      position: (stream) => this.position(stream),
+      readWithEpoch: (stream, after, limit) => this.#readWithEpoch(stream, after, limit),
+      forget: (stream, channel) => {
+        if (this.#channels.get(stream) === channel) this.#channels.delete(stream);
+      },
+    };
+  }
+
+  /** The keys and channel one stream uses (for operators, debugging and tests). */
+  keysOf(stream: string): StreamKeys {
+    assertValidStreamName(stream);
+    return streamKeys(this.options.keyPrefix, stream);
+  }
+
+  async append(stream: string, events: readonly AppendInput[]): Promise<AppendResult[]> {
+    this.#assertOpen();
+    const keys = this.keysOf(stream);
+    assertValidAppendInputs(events);
+    if (events.length === 0) return [];
+    const { client, commandTimeoutMs, maxEvents, maxAgeMs, idempotencyWindowMs, notificationInlineBytes } =
+      this.options;
+    const args: (string | number)[] = [
+      newEpoch(),
+      this.options.now(),
+      maxEvents,
+      maxAgeMs,
+      idempotencyWindowMs,
+      keys.channel,
+      notificationInlineBytes,
+      0, // deadline, set just before sending
+      events.length,
+    ];
+    for (const input of events) {
+      args.push(
+        input.event === undefined ? '0' : '1',
+        input.event ?? '',
+        input.data,
+        input.idempotencyKey ?? '',
+      );
+    }
+    const reply = await guarded(client, commandTimeoutMs, 'append', async (remainingMs) => {
+      if (!this.#serverClock.known) await this.#serverClock.measure(client);
+      const sentAt = Date.now();
+      // The server refuses the script once the caller has stopped waiting (minus a margin for clock error).
+      args[DEADLINE_ARG] = Math.floor(
+        this.#serverClock.toServer(sentAt + remainingMs - deadlineMargin(commandTimeoutMs)),
+      );
+      const result = (await appendScript.run(client, scriptKeys(keys), args)) as [
+        number,
+        string,
+        ...number[],
+      ];
+      this.#serverClock.observe(Number(result[0]), sentAt, Date.now());
+      return result;
+    });
+    if (reply.length === 1) {
+      throw new ResumableSseError(
+        'STORE_UNAVAILABLE',
+        `Redis ran the append after its ${commandTimeoutMs} ms deadline and refused it (nothing stored); retry`,
+      );
+    }
+    const epoch = reply[1];
+    const results: AppendResult[] = [];
+    for (let index = 2; index + 1 < reply.length; index += 2) {
+      results.push({ epoch, offset: Number(reply[index]), duplicate: Number(reply[index + 1]) === 1 });
+    }
+    return results;
+  }
+
+  async readAfter(stream: string, after: number, limit: number): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    const keys = this.keysOf(stream);
+    if (typeof after !== 'number' || Number.isNaN(after)) {
+      throw new ResumableSseError('INVALID_FIELD', `readAfter needs a numeric offset, got ${String(after)}`);
+    }
+    if (!(limit > 0) || after >= Number.MAX_SAFE_INTEGER) return [];
+    const count = Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : Number.MAX_SAFE_INTEGER;
+    const client = this.options.client;
+    const read = () =>
+      guarded(client, this.options.commandTimeoutMs, 'read events', () =>
+        client.xrange(keys.log, startAfter(after), '+', 'COUNT', count),
+      ) as Promise<RawEntry[]>;
+    let events = toStoredEvents(await read());
+    const { maxAgeMs } = this.options;
+    if (maxAgeMs > 0 && events.length > 0 && events[0]!.time < this.options.now() - maxAgeMs) {
+      // Expired entries linger until the next append trims them; trim now, then read again.
+      await this.position(stream);
+      const cutoff = this.options.now() - maxAgeMs;
+      events = toStoredEvents(await read()).filter((event) => event.time >= cutoff);
+    }
+    return events;
+  }
+
+  async position(stream: string): Promise<StreamPosition> {
+    this.#assertOpen();
+    const keys = this.keysOf(stream);
+    const client = this.options.client;
+    const [epoch, head, oldest] = (await guarded(
+      client,
+      this.options.commandTimeoutMs,
+      'read the stream position',
+      () =>
+        positionScript.run(client, scriptKeys(keys), [newEpoch(), this.options.now(), this.options.maxAgeMs]),
+    )) as [string, number, number];
+    return { epoch, head: Number(head), oldest: Number(oldest) < 0 ? null : Number(oldest) };
+  }
+
+  subscribe(stream: string, subscriber: StoreSubscriber): Subscription {
+    if (this.#closed) {
+      // Over before it began; say so the way a live subscription would hear it (as memoryStore does).
+      queueMicrotask(() => subscriber.onClose({ code: 'store-closed' }));
+      return { ready: Promise.resolve(), unsubscribe: () => {} };
+    }
+    const keys = this.keysOf(stream);
+    let channel = this.#channels.get(stream);
+    if (channel === undefined || channel.closed) {
+      channel = new LiveChannel(stream, keys.channel, this.#host);
+      this.#channels.set(stream, channel);
+    }
+    return channel.add(subscriber);
+  }
+
+  /** Ends every subscription (`store-closed`) and the Pub/Sub connection. The app's client stays open. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#subscriber.close();
+    this.#channels.clear();
+  }
+
+  async #readWithEpoch(
+    stream: string,
+    after: number,
+    limit: number,
+  ): Promise<{ epoch: string | null; events: StoredEvent[] }> {
+    const keys = streamKeys(this.options.keyPrefix, stream);
+    const client = this.options.client;
+    // One transaction: events of a log recreated meanwhile must not pass for the old epoch's.
+    const replies = await guarded(client, this.options.commandTimeoutMs, 'read missed events', () =>
+      client.multi().hget(keys.meta, 'epoch').xrange(keys.log, startAfter(after), '+', 'COUNT', limit).exec(),
+    );
+    if (!replies)
+      throw new ResumableSseError('STORE_UNAVAILABLE', 'Redis aborted the read transaction; retry');
+    const [[epochError, epoch], [rangeError, entries]] = replies as [
+      [Error | null, string | null],
+      [Error | null, RawEntry[]],
+    ];
+    if (epochError) throw epochError;
+    if (rangeError) throw rangeError;
+    return { epoch, events: toStoredEvents(entries) };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed)
+      throw new ResumableSseError('STORE_CLOSED', 'This Redis store is closed; create a new one');
+  }
+}
+
+/**
+ * An `EventStore` on Redis: Redis Streams with the offset as entry ID, one Lua script per append
+ * (epoch, idempotency, offsets, trim, notify), hash-tagged keys for Cluster, and live delivery
+ * across processes through one shared Pub/Sub connection.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { createHub } from '@resumable-sse/core';
+ * import { redisStore } from '@resumable-sse/redis';
+ *
+ * const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * const hub = createHub({ store: redisStore({ client, maxEvents: 1_000 }) });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  return new RedisStore(options);
+}
