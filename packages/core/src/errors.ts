@@ -11,7 +11,9 @@ export type ResumableSseErrorCode =
   | 'STORE_CLOSED'
   | 'PAYLOAD_TOO_LARGE'
   | 'SLOW_CONSUMER'
-  | 'STREAM_NOT_FOUND';
+  | 'STREAM_NOT_FOUND'
+  | 'STREAM_EXISTS'
+  | 'STREAM_ENDED';
 
 const MESSAGE_PREFIX = '[resumable-sse]';
 

@@ -21,3 +21,5 @@ export type * from './engine/types.ts';
 export type { ChannelListener } from './engine/channel.ts';
 export { createSseEndpoint, requestedCursor, type SseEndpoint } from './engine/endpoint.ts';
 export { planReplay, type ReplayPlan, type PlanReplayInput } from './engine/replay.ts';
+
+export * from './lifecycle/index.ts';

@@ -5,3 +5,4 @@
 export type { StreamKeys } from './keys.ts';
 export type { RedisStoreClient, RedisStoreOptions, ResolvedOptions } from './options.ts';
 export { RedisStore, redisStore } from './redis-store.ts';
+export { RedisLifecycleStore, redisLifecycle, type RedisLifecycleOptions } from './lifecycle/redis-lifecycle.ts';

@@ -6,3 +6,4 @@
 export type { BetterSqlite3Database, SqliteDriverName } from './driver/types.ts';
 export type { SqliteStoreOptions } from './options.ts';
 export { SqliteStore, sqliteStore } from './sqlite-store.ts';
+export { SqliteLifecycleStore, sqliteLifecycle, type SqliteLifecycleOptions } from './lifecycle/sqlite-lifecycle.ts';

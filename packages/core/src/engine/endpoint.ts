@@ -5,6 +5,7 @@
  */
 import { ResumableSseError } from '../errors.ts';
 import type { Hub } from '../hub.ts';
+import { checkTerminal, defaultTerminalEvents } from '../lifecycle/endpoint-support.ts';
 import { MAX_CURSOR_INPUT_LENGTH } from '../protocol/cursor-codec.ts';
 import { isValidStreamName } from '../stream-name.ts';
 import { HEARTBEAT_COMMENT, ReplaySession } from './replay.ts';
@@ -60,6 +61,20 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
       const headers = { ...streamHeaders(request), ...cors };
       if (request.method === 'HEAD') return { kind: 'response', status: 200, headers, body: '' };
 
+      const requested = requestedCursor(request);
+      const terminal = await checkTerminal({
+        store: hub.store,
+        codec: hub.codec,
+        lifecycle: options.lifecycle,
+        stream,
+        requested,
+        terminalEvents: settings.terminalEvents,
+      });
+      // The client already has the stream's last event: 204 tells EventSource to stop reconnecting.
+      if (terminal.kind === 'ended') {
+        return { kind: 'response', status: 204, headers: { ...cors, 'Cache-Control': 'no-store' }, body: '' };
+      }
+
       const initial = typeof options.initial === 'function' ? options.initial(frameworkRequest) : (options.initial ?? 'now');
       const filter = options.filter;
       return {
@@ -69,7 +84,7 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
         pipe: (sink) =>
           new ReplaySession(hub, sink, {
             stream,
-            requested: requestedCursor(request),
+            requested,
             initial,
             filter: filter ? (event) => filter(event, frameworkRequest) : undefined,
             heartbeatMs: settings.heartbeatMs,
@@ -79,6 +94,8 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
             futureGraceMs: settings.futureGraceMs,
             maxConnectionMs: options.maxConnectionMs,
             replayPageSize: settings.replayPageSize,
+            terminalEvents: settings.terminalEvents,
+            completion: terminal.completion,
             signal: request.signal,
           }).run(),
       };
@@ -139,7 +156,14 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
     throw new ResumableSseError('INVALID_STREAM_NAME', `Invalid stream name ${JSON.stringify(options.stream)}`);
   }
   assertInitial(options.initial);
-  return { heartbeatMs, retry, highWaterMarkBytes, futureGraceMs, replayPageSize };
+  const terminalEvents =
+    options.terminalEvents === undefined ? defaultTerminalEvents(options.lifecycle) : new Set(options.terminalEvents);
+  for (const name of terminalEvents) {
+    if (typeof name !== 'string' || name === '') {
+      throw new ResumableSseError('INVALID_OPTION', 'Option terminalEvents must list non-empty event names');
+    }
+  }
+  return { heartbeatMs, retry, highWaterMarkBytes, futureGraceMs, replayPageSize, terminalEvents };
 }
 
 function assertWhole(name: string, value: unknown, min: number): void {

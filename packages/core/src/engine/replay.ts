@@ -11,6 +11,7 @@
  *      timer per interval sends heartbeats and enforces `maxConnectionMs`.
  */
 import type { HubHooks, DisconnectReason } from '../hub-hooks.ts';
+import type { CompletionRecord } from '../lifecycle/types.ts';
 import {
   CONTROL_EVENTS,
   type CaughtUpPayload,
@@ -113,6 +114,10 @@ export interface ReplaySessionOptions {
   readonly futureGraceMs: number;
   readonly maxConnectionMs: number | undefined;
   readonly replayPageSize: number;
+  /** Event names after which the connection ends: the stream will never say more. */
+  readonly terminalEvents?: ReadonlySet<string> | undefined;
+  /** The stream's terminal event, from its completion record: sent after replay unless the log delivered it. */
+  readonly completion?: CompletionRecord | null | undefined;
   readonly signal: AbortSignal;
 }
 
@@ -208,6 +213,13 @@ export class ReplaySession implements ChannelListener, Beating {
 
       const replayed = await this.#catchUp();
       if (this.#isClosed()) return this.#done;
+      const completion = this.#options.completion;
+      if (completion) {
+        // The stream has ended but the log did not (or no longer can) deliver its terminal event.
+        this.#write(encodeEventBytes({ id: completion.id, event: completion.event, data: completion.data }));
+        this.#close('stream-ended');
+        return this.#done;
+      }
       const caughtUp: CaughtUpPayload = {
         replayed,
         head: this.#lastSent > 0 ? this.#host.codec.encode({ epoch: plan.epoch, offset: this.#lastSent }) : null,
@@ -245,7 +257,10 @@ export class ReplaySession implements ChannelListener, Beating {
       for (const event of page) {
         if (event.offset <= this.#lastSent) continue;
         this.#lastSent = event.offset;
-        if (this.#options.filter && !this.#options.filter(event)) continue;
+        if (this.#options.filter && !this.#options.filter(event)) {
+          if (this.#endsStream(event)) return sent;
+          continue;
+        }
         const frame = encodeEventBytes({
           id: codec.encode({ epoch: this.#epoch!, offset: event.offset }),
           event: event.event,
@@ -253,7 +268,7 @@ export class ReplaySession implements ChannelListener, Beating {
         });
         sent++;
         if (!this.#write(frame)) await this.#sink.drain();
-        if (this.#isClosed()) return sent;
+        if (this.#isClosed() || this.#endsStream(event)) return sent;
       }
       if (page.length >= replayPageSize) continue;
 
@@ -288,10 +303,13 @@ export class ReplaySession implements ChannelListener, Beating {
       if (next.event.offset !== this.#lastSent + 1) return 'gap';
       this.#shiftPending();
       this.#lastSent = next.event.offset;
-      if (this.#options.filter && !this.#options.filter(next.event)) continue;
+      if (this.#options.filter && !this.#options.filter(next.event)) {
+        if (this.#endsStream(next.event)) return sent;
+        continue;
+      }
       sent++;
       if (!this.#write(next.frame)) await this.#sink.drain();
-      if (this.#isClosed()) return sent;
+      if (this.#isClosed() || this.#endsStream(next.event)) return sent;
     }
   }
 
@@ -324,9 +342,24 @@ export class ReplaySession implements ChannelListener, Beating {
       return;
     }
     this.#lastSent = event.offset;
-    if (this.#options.filter && !this.#options.filter(event)) return;
+    if (this.#options.filter && !this.#options.filter(event)) {
+      this.#endsStream(event);
+      return;
+    }
     this.#write(frame);
+    if (this.#endsStream(event)) return;
     this.#checkHighWaterMark();
+  }
+
+  /**
+   * After a terminal event (delivered or filtered out) nothing more will come: end the connection.
+   * The client resumes from the terminal's id and is told `204 No Content`.
+   */
+  #endsStream(event: StoredEvent): boolean {
+    const names = this.#options.terminalEvents;
+    if (event.event === undefined || names === undefined || !names.has(event.event)) return false;
+    this.#close('stream-ended');
+    return true;
   }
 
   /** From the hub: the store can no longer promise delivery. */

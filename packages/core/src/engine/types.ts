@@ -4,6 +4,7 @@
  * `SseSink` wrapping its response. Everything else (protocol, replay, heartbeats, backpressure
  * policy) happens in core.
  */
+import type { LifecycleStore } from '../lifecycle/types.ts';
 import type { StoredEvent } from '../store/types.ts';
 
 /** What an adapter tells core about one incoming request. */
@@ -115,4 +116,16 @@ export interface SseEndpointOptions<Req> {
   readonly maxConnectionMs?: number;
   /** Events read from the store per replay page. @default 256 */
   readonly replayPageSize?: number;
+  /**
+   * Lifecycle records of finite streams (jobs, generations, exports). With it, a client resuming
+   * from the terminal event's id gets `204 No Content` (which ends a browser `EventSource`), and a
+   * client that comes back after the end gets the terminal event at once — from the completion
+   * record when the log no longer holds it.
+   */
+  readonly lifecycle?: LifecycleStore;
+  /**
+   * Event names after which the connection ends (and from which a resume gets `204`).
+   * @default ['completed', 'failed'] with `lifecycle`, none without
+   */
+  readonly terminalEvents?: readonly string[];
 }

@@ -1,0 +1,153 @@
+/**
+ * The lifecycle contract for finite streams (a job, a generation, an export): DESIGN §6.
+ *
+ * A `LifecycleStore` keeps three things per stream, beside its event log:
+ * - a registry record: type, owner, state, start time, last heartbeat, a cancel flag;
+ * - a completion record: the terminal event, kept for a TTL so a client that comes back after the
+ *   end gets it at once, even when the event log no longer holds it;
+ * - enough indexing to find stale streams (`claimStale`) and an owner's streams (`listByOwner`).
+ *
+ * Every method that decides something several processes may race on (`register`, `setState` with
+ * `from`, `claimStale`, `requestCancel`) is atomic in the backing store, so exactly one caller wins.
+ */
+
+/**
+ * - `active`: a producer is running and heartbeating.
+ * - `completed` / `failed`: the producer ended the stream with a terminal event.
+ * - `orphaned`: heartbeats stopped; a guardian claimed the stream (and usually ended it).
+ * - `expired`: set by an application that retires a stream; `recoverStream` also reports it for a
+ *   stream whose record is gone but whose events are still retained.
+ */
+export type StreamState = 'active' | 'completed' | 'failed' | 'orphaned' | 'expired';
+
+/** The state a terminal event leaves a stream in. */
+export type TerminalState = 'completed' | 'failed';
+
+export interface RegisterInput {
+  /** The stream's name in the hub (the event log it publishes to). */
+  readonly streamId: string;
+  /** What kind of stream this is, e.g. `generation` or `export`, for listings and metrics. */
+  readonly type: string;
+  /** Who may see the stream (a user or tenant id); `listByOwner` finds streams by it. */
+  readonly owner: string;
+  /** JSON-serialisable details the application wants back later (a job id, parameters). */
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface StreamRecord {
+  readonly streamId: string;
+  readonly type: string;
+  readonly owner: string;
+  readonly state: StreamState;
+  /** Milliseconds since the Unix epoch. */
+  readonly startedAt: number;
+  readonly lastHeartbeat: number;
+  /** Time of the latest write to the record (register, heartbeat, state change, cancel request). */
+  readonly updatedAt: number;
+  /** True once `requestCancel` was called while the stream was active. */
+  readonly cancelRequested: boolean;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** The event that ended a stream, as its completion record keeps it. */
+export interface TerminalEvent {
+  /** SSE event name, e.g. `completed` or `failed`. */
+  readonly event: string;
+  /** SSE data, as published. */
+  readonly data: string;
+  /** The terminal event's cursor (its SSE `id:`). A client resuming from it is told `204 No Content`. */
+  readonly id: string;
+  readonly state: TerminalState;
+}
+
+export interface CompletionRecord extends TerminalEvent {
+  readonly streamId: string;
+  readonly completedAt: number;
+}
+
+export interface SetStateOptions {
+  /** Change the state only when it is currently this one (compare-and-set); otherwise return false. */
+  readonly from?: StreamState | undefined;
+}
+
+export interface LifecycleStore {
+  /** Short name for logs: `memory`, `sqlite`, `redis`. */
+  readonly kind: string;
+
+  /**
+   * Adds an `active` record with `startedAt = lastHeartbeat = now`. Returns false and changes
+   * nothing when a record for `streamId` exists (and has not expired). A re-registration after
+   * expiry also forgets the old completion record.
+   */
+  register(input: RegisterInput): Promise<boolean>;
+
+  /** Records a heartbeat. Returns false when the record is missing or no longer `active`. */
+  heartbeat(streamId: string): Promise<boolean>;
+
+  /** The record, or null when there is none (never registered, or expired). */
+  get(streamId: string): Promise<StreamRecord | null>;
+
+  /** The owner's records (every state), oldest first. */
+  listByOwner(owner: string): Promise<StreamRecord[]>;
+
+  /** How many records are `active`. */
+  countActive(): Promise<number>;
+
+  /**
+   * Sets the state. With `from`, only when the current state is `from`: the atomic step that lets
+   * exactly one of a producer and a guardian end a stream. Returns whether the state changed.
+   */
+  setState(streamId: string, state: StreamState, options?: SetStateOptions): Promise<boolean>;
+
+  /**
+   * Stores the completion record, kept for `ttlMs` (default 300 000), replacing an earlier one.
+   * A record still `active` moves to `terminal.state`; any other state is left as it is (an
+   * `orphaned` stream stays `orphaned`).
+   */
+  complete(streamId: string, terminal: TerminalEvent, ttlMs?: number): Promise<void>;
+
+  /** The completion record, or null when the stream has not ended or its TTL passed. */
+  completion(streamId: string): Promise<CompletionRecord | null>;
+
+  /**
+   * Atomically moves every `active` record whose last heartbeat is at or before
+   * `now - thresholdMs` to `orphaned`, and returns those records (with their new state). When
+   * several processes call it at once, each stale stream is returned to exactly one of them.
+   */
+  claimStale(thresholdMs: number, now?: number): Promise<StreamRecord[]>;
+
+  /**
+   * Flags an `active` stream for cancellation; the producer (in any process) notices on its next
+   * check and ends the stream as `failed` with reason `cancelled`. Returns false when the stream
+   * is missing or not active.
+   */
+  requestCancel(streamId: string): Promise<boolean>;
+
+  /** True when a cancel was requested for the stream. */
+  cancelRequested(streamId: string): Promise<boolean>;
+
+  /**
+   * Removes records, completion records and cancel flags whose retention has passed; returns how
+   * many stream records it removed. Stores whose backing expires keys itself (Redis) only tidy
+   * their indexes here and may return 0.
+   */
+  expire(now?: number): Promise<number>;
+
+  /** Releases what the store opened (not clients the application passed in). */
+  close(): Promise<void>;
+}
+
+/** Options every lifecycle store understands. */
+export interface LifecycleStoreOptions {
+  /**
+   * How long a record is kept after its last write. An active stream's heartbeats keep renewing it;
+   * an ended one is removed this long after it ended.
+   * @default 3_600_000 (1 hour)
+   */
+  readonly recordTtlMs?: number | undefined;
+  /** Clock in milliseconds since the Unix epoch, for heartbeats, staleness and expiry. @default Date.now */
+  readonly now?: (() => number) | undefined;
+}
+
+export const DEFAULT_RECORD_TTL_MS = 3_600_000;
+export const DEFAULT_COMPLETION_TTL_MS = 300_000;

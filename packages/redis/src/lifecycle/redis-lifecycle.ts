@@ -1,0 +1,336 @@
+import {
+  assertStreamState,
+  assertTerminalEvent,
+  assertValidStreamName,
+  type CompletionRecord,
+  checkDurationOption,
+  checkRegisterInput,
+  DEFAULT_COMPLETION_TTL_MS,
+  type LifecycleStore,
+  type LifecycleStoreOptions,
+  metadataFromJson,
+  type RegisterInput,
+  type ResolvedLifecycleOptions,
+  ResumableSseError,
+  resolveLifecycleOptions,
+  type SetStateOptions,
+  type StreamRecord,
+  type StreamState,
+  type TerminalEvent,
+  type TerminalState,
+} from '@resumable-sse/core';
+import { guarded } from '../availability.ts';
+import type { RedisStoreClient } from '../options.ts';
+import { activeIndexKey, lifecycleKeys, ownerIndexKey } from './keys.ts';
+import { CLAIM, COMPLETE, DROP_IF_STALE, HEARTBEAT, REGISTER, REQUEST_CANCEL, SET_STATE } from './scripts.ts';
+
+export interface RedisLifecycleOptions extends LifecycleStoreOptions {
+  /** The ioredis client the application created and owns (standalone or Cluster); never closed here. */
+  readonly client: RedisStoreClient;
+  /** First part of every key. No `{` or `}`. Use the event store's prefix to keep a stream's keys together. @default 'rsse' */
+  readonly keyPrefix?: string | undefined;
+  /** Longest wait for one operation before it fails with `STORE_UNAVAILABLE`. @default 2_000 */
+  readonly commandTimeoutMs?: number | undefined;
+}
+
+/** Stale candidates read from the heartbeat index per round trip. */
+const CLAIM_PAGE = 200;
+/** A bound on claim pages per call; the next guardian run goes on where this one stopped. */
+const MAX_CLAIM_PAGES = 50;
+
+/**
+ * A `LifecycleStore` on Redis, shared by every process on that Redis. Per-stream data is
+ * hash-tagged `{streamId}` (the same slot as the stream's events on Cluster) and every decision
+ * is a single-slot Lua script, so exactly one process claims, ends or cancels a stream. Retention
+ * uses Redis key TTLs (real time), so `expire()` only tidies the heartbeat index.
+ *
+ * @example
+ * const client = new Redis(process.env.REDIS_URL);
+ * const lifecycle = redisLifecycle({ client });
+ */
+export function redisLifecycle(options: RedisLifecycleOptions): RedisLifecycleStore {
+  return new RedisLifecycleStore(options);
+}
+
+export class RedisLifecycleStore implements LifecycleStore {
+  readonly kind = 'redis';
+  readonly #client: RedisStoreClient;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #options: ResolvedLifecycleOptions;
+  readonly #activeKey: string;
+  #closed = false;
+
+  constructor(options: RedisLifecycleOptions) {
+    const client = options?.client;
+    if (
+      !client ||
+      typeof client !== 'object' ||
+      typeof (client as { evalsha?: unknown }).evalsha !== 'function'
+    ) {
+      throw new ResumableSseError(
+        'INVALID_OPTION',
+        'redisLifecycle needs the ioredis client your app created: redisLifecycle({ client })',
+      );
+    }
+    const prefix = options.keyPrefix ?? 'rsse';
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
+      throw new ResumableSseError(
+        'INVALID_OPTION',
+        `redisLifecycle keyPrefix must be a non-empty string without "{" or "}", got ${JSON.stringify(prefix)}`,
+      );
+    }
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#timeoutMs = checkDurationOption('commandTimeoutMs', options.commandTimeoutMs, 2_000);
+    this.#options = resolveLifecycleOptions(options);
+    this.#activeKey = activeIndexKey(prefix);
+  }
+
+  async register(input: RegisterInput): Promise<boolean> {
+    const { streamId, type, owner, metadataJson } = checkRegisterInput(input);
+    const keys = lifecycleKeys(this.#prefix, streamId);
+    const now = this.#now();
+    const ttl = this.#options.recordTtlMs;
+    return this.#do(`register stream "${streamId}"`, async (client) => {
+      const created = await REGISTER.run(
+        client,
+        [keys.record, keys.completion],
+        [type, owner, now, ttl, metadataJson],
+      );
+      if (Number(created) !== 1) return false;
+      const ownerKey = ownerIndexKey(this.#prefix, owner);
+      await Promise.all([
+        client.zadd(this.#activeKey, now, streamId),
+        client.sadd(ownerKey, streamId).then(() => client.pexpire(ownerKey, ttl)),
+      ]);
+      return true;
+    });
+  }
+
+  async heartbeat(streamId: string): Promise<boolean> {
+    const keys = this.#keys(streamId);
+    const now = this.#now();
+    const ttl = this.#options.recordTtlMs;
+    return this.#do(`record a heartbeat of "${streamId}"`, async (client) => {
+      const owner = await HEARTBEAT.run(client, [keys.record], [now, ttl]);
+      if (typeof owner !== 'string') return false;
+      await Promise.all([
+        client.zadd(this.#activeKey, now, streamId),
+        client.pexpire(ownerIndexKey(this.#prefix, owner), ttl),
+      ]);
+      return true;
+    });
+  }
+
+  async get(streamId: string): Promise<StreamRecord | null> {
+    const keys = this.#keys(streamId);
+    return this.#do(`read stream "${streamId}"`, async (client) =>
+      toRecord(streamId, await client.hgetall(keys.record)),
+    );
+  }
+
+  async listByOwner(owner: string): Promise<StreamRecord[]> {
+    const ownerKey = ownerIndexKey(this.#prefix, owner);
+    return this.#do('list streams by owner', async (client) => {
+      const ids = await client.smembers(ownerKey);
+      const records = await Promise.all(
+        ids.map(async (id) => toRecord(id, await client.hgetall(lifecycleKeys(this.#prefix, id).record))),
+      );
+      // Records Redis expired leave their id behind in the set: drop those, and ids of an id re-registered by someone else.
+      const gone = ids.filter((_, index) => records[index]?.owner !== owner);
+      if (gone.length > 0) await client.srem(ownerKey, ...gone);
+      return records
+        .filter((record): record is StreamRecord => record !== null && record.owner === owner)
+        .sort((a, b) => a.startedAt - b.startedAt || (a.streamId < b.streamId ? -1 : 1));
+    });
+  }
+
+  async countActive(): Promise<number> {
+    // An entry older than the record TTL belongs to a record Redis already expired.
+    const since = this.#now() - this.#options.recordTtlMs;
+    return this.#do('count active streams', (client) => client.zcount(this.#activeKey, `(${since}`, '+inf'));
+  }
+
+  async setState(streamId: string, state: StreamState, options: SetStateOptions = {}): Promise<boolean> {
+    assertStreamState(state);
+    if (options.from !== undefined) assertStreamState(options.from, 'from');
+    const keys = this.#keys(streamId);
+    const now = this.#now();
+    return this.#do(`set the state of "${streamId}"`, async (client) => {
+      const lastHeartbeat = await SET_STATE.run(
+        client,
+        [keys.record],
+        [state, now, this.#options.recordTtlMs, options.from ?? ''],
+      );
+      if (typeof lastHeartbeat !== 'string') return false;
+      // A stream handed back to `active` (its terminal event could not be stored) must be findable when stale.
+      if (state === 'active') await client.zadd(this.#activeKey, lastHeartbeat, streamId);
+      else await client.zrem(this.#activeKey, streamId);
+      return true;
+    });
+  }
+
+  async complete(
+    streamId: string,
+    terminal: TerminalEvent,
+    ttlMs = DEFAULT_COMPLETION_TTL_MS,
+  ): Promise<void> {
+    assertTerminalEvent(terminal);
+    const ttl = checkDurationOption('ttlMs', ttlMs, DEFAULT_COMPLETION_TTL_MS);
+    const keys = this.#keys(streamId);
+    const now = this.#now();
+    const completion: CompletionRecord = {
+      streamId,
+      event: terminal.event,
+      data: terminal.data,
+      id: terminal.id,
+      state: terminal.state,
+      completedAt: now,
+    };
+    await this.#do(`complete stream "${streamId}"`, async (client) => {
+      const ended = await COMPLETE.run(
+        client,
+        [keys.record, keys.completion],
+        [JSON.stringify(completion), ttl, terminal.state, now, this.#options.recordTtlMs],
+      );
+      if (Number(ended) === 1) await client.zrem(this.#activeKey, streamId);
+    });
+  }
+
+  async completion(streamId: string): Promise<CompletionRecord | null> {
+    const keys = this.#keys(streamId);
+    return this.#do(`read the completion of "${streamId}"`, async (client) =>
+      toCompletion(streamId, await client.get(keys.completion)),
+    );
+  }
+
+  async claimStale(thresholdMs: number, now = this.#now()): Promise<StreamRecord[]> {
+    checkDurationOption('thresholdMs', thresholdMs, 0, 0);
+    const at = Math.floor(now);
+    const cutoff = at - thresholdMs;
+    const claimed: StreamRecord[] = [];
+    for (let page = 0; page < MAX_CLAIM_PAGES; page += 1) {
+      const candidates = await this.#do('claim stale streams', async (client) => {
+        const ids = await client.zrangebyscore(this.#activeKey, '-inf', cutoff, 'LIMIT', 0, CLAIM_PAGE);
+        await Promise.all(ids.map((streamId) => this.#claimOne(client, streamId, cutoff, at, claimed)));
+        return ids.length;
+      });
+      // Every candidate left the stale range (claimed, dropped or re-scored), so the next page is new.
+      if (candidates < CLAIM_PAGE) break;
+    }
+    return claimed;
+  }
+
+  async #claimOne(
+    client: RedisStoreClient,
+    streamId: string,
+    cutoff: number,
+    now: number,
+    claimed: StreamRecord[],
+  ): Promise<void> {
+    const reply = (await CLAIM.run(
+      client,
+      [lifecycleKeys(this.#prefix, streamId).record],
+      [cutoff, now, this.#options.recordTtlMs],
+    )) as [number, ...string[]] | undefined;
+    const [outcome, ...rest] = reply ?? [0];
+    if (outcome === 1) {
+      // The record heartbeated but its index entry lagged: move the entry up (never down).
+      await client.zadd(this.#activeKey, 'XX', 'GT', rest[0] ?? String(now), streamId);
+      return;
+    }
+    await DROP_IF_STALE.run(client, [this.#activeKey], [streamId, cutoff]);
+    if (outcome === 2) {
+      const record = toRecord(streamId, pairsToObject(rest));
+      if (record) claimed.push(record);
+    }
+  }
+
+  async requestCancel(streamId: string): Promise<boolean> {
+    const keys = this.#keys(streamId);
+    const now = this.#now();
+    return this.#do(
+      `request cancellation of "${streamId}"`,
+      async (client) =>
+        Number(await REQUEST_CANCEL.run(client, [keys.record], [now, this.#options.recordTtlMs])) === 1,
+    );
+  }
+
+  async cancelRequested(streamId: string): Promise<boolean> {
+    const keys = this.#keys(streamId);
+    return this.#do(
+      `read the cancel flag of "${streamId}"`,
+      async (client) => (await client.hget(keys.record, 'cancel')) === '1',
+    );
+  }
+
+  /** Records and completions expire as Redis keys; this drops index entries of records already gone. */
+  async expire(now = this.#now()): Promise<number> {
+    const before = Math.floor(now) - this.#options.recordTtlMs;
+    return this.#do('expire old index entries', (client) =>
+      client.zremrangebyscore(this.#activeKey, '-inf', `(${before}`),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #keys(streamId: string) {
+    assertValidStreamName(streamId);
+    return lifecycleKeys(this.#prefix, streamId);
+  }
+
+  #now(): number {
+    return Math.floor(this.#options.now());
+  }
+
+  #do<T>(what: string, operation: (client: RedisStoreClient) => Promise<T>): Promise<T> {
+    if (this.#closed)
+      return Promise.reject(
+        new ResumableSseError('STORE_CLOSED', 'This lifecycle store is closed; create a new one'),
+      );
+    return guarded(this.#client, this.#timeoutMs, what, () => operation(this.#client));
+  }
+}
+
+function pairsToObject(flat: readonly string[]): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (let index = 0; index + 1 < flat.length; index += 2) object[flat[index]!] = flat[index + 1]!;
+  return object;
+}
+
+function toRecord(streamId: string, hash: Record<string, string>): StreamRecord | null {
+  if (hash.state === undefined) return null;
+  return {
+    streamId,
+    type: hash.type ?? '',
+    owner: hash.owner ?? '',
+    state: hash.state as StreamState,
+    startedAt: Number(hash.startedAt),
+    lastHeartbeat: Number(hash.lastHeartbeat),
+    updatedAt: Number(hash.updatedAt),
+    cancelRequested: hash.cancel === '1',
+    metadata: metadataFromJson(hash.metadata),
+  };
+}
+
+function toCompletion(streamId: string, json: string | null): CompletionRecord | null {
+  if (json === null) return null;
+  try {
+    const value = JSON.parse(json) as Partial<CompletionRecord>;
+    if (typeof value.id !== 'string' || typeof value.event !== 'string' || typeof value.data !== 'string')
+      return null;
+    return {
+      streamId,
+      event: value.event,
+      data: value.data,
+      id: value.id,
+      state: value.state as TerminalState,
+      completedAt: Number(value.completedAt),
+    };
+  } catch {
+    return null;
+  }
+}
