@@ -1,0 +1,12 @@
+/**
+ * What the demo apps share: environment config (DESIGN §8), store selection, listening,
+ * graceful shutdown, JSON errors and request-body limits. Test helpers live in `./testing`.
+ * @module
+ */
+export * from './config.ts';
+export * from './graceful-shutdown.ts';
+export * from './http-error.ts';
+export * from './listen.ts';
+export * from './open-store.ts';
+export * from './request-body.ts';
+export * from './startup-error.ts';
