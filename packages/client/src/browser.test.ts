@@ -1,4 +1,4 @@
-import { type LaunchedChromium, launchChromium } from '@resumable-sse/testkit/chromium';
+import { type LaunchedChromium, launchChromium } from '@resumable-sse/browser-harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { servePage } from './test-support/browser-bundle.ts';
 import type { OursConfig, PageRecord } from './test-support/browser-page.ts';

@@ -9,7 +9,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { type LaunchedChromium, launchChromium } from '@resumable-sse/testkit/chromium';
+import { type LaunchedChromium, launchChromium } from '@resumable-sse/browser-harness';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStreamClient } from './client.ts';

@@ -1,5 +1,5 @@
-import { describeLifecycleStore } from '@resumable-sse/testkit/lifecycle';
-import { memoryLifecycle } from './memory-lifecycle.ts';
+import { memoryLifecycle } from '@resumable-sse/core';
+import { describeLifecycleStore } from './lifecycle.ts';
 
 describeLifecycleStore('memory', {
   create: async (options) => memoryLifecycle(options),

@@ -1,8 +1,6 @@
-import { collector, describeEventStore, ManualClock } from '@resumable-sse/testkit/store';
+import { isResumableSseError, type LiveEvent, memoryStore, type StoreCloseReason } from '@resumable-sse/core';
 import { describe, expect, it } from 'vitest';
-import { isResumableSseError } from '../errors.ts';
-import { memoryStore } from './memory-store.ts';
-import type { LiveEvent, StoreCloseReason } from './types.ts';
+import { collector, describeEventStore, ManualClock } from './store.ts';
 
 describeEventStore('memory', {
   create: async (options) => memoryStore(options),
