@@ -8,7 +8,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newEventId, postEnvelope, SIDECAR_ENTRY, variedEnvelope } from './test-support/envelopes.ts';
 
-const SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
+/** Saved on every run (git ignores it); `UPDATE_DOCS_SCREENSHOT=1` also refreshes docs/screenshot.png. */
+const SCREENSHOT = fileURLToPath(new URL('../test-results/overlay.png', import.meta.url));
+const DOCS_SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
 
 let browser: LaunchedChromium;
 let scratch: string;
@@ -155,6 +157,7 @@ describe('the overlay page in a real browser', () => {
     expect(seen.slice(reconnecting)).toContain('catching-up');
 
     await page.screenshot({ path: SCREENSHOT });
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: DOCS_SCREENSHOT });
   });
 
   it('on reset (a memory store that restarted) clears the list and rebuilds it from the sidecar', async () => {
