@@ -1,0 +1,123 @@
+/** Several instances on one Redis behave as one system: watch, cancel and recover from any. */
+import { type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
+import type { RawSseConnection } from '@resumable-sse/testkit/http';
+import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit/redis-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { outputFor, tokensFor } from './jobs/generator.ts';
+import {
+  cancel,
+  createJob,
+  JOBS_ENTRY,
+  metric,
+  metrics,
+  openJobStream,
+  recover,
+  waitForEnd,
+  waitForTerminal,
+} from './test-support/jobs-api.ts';
+
+let redis: RedisServerHandle;
+const running: RunningApp[] = [];
+const connections: RawSseConnection[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterEach(async () => {
+  for (const connection of connections.splice(0)) connection.close();
+  await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+async function start(env: Record<string, string> = {}): Promise<RunningApp> {
+  const app = await startApp({ entry: JOBS_ENTRY, env: { STORE: 'redis', REDIS_URL: redis.url, ...env } });
+  running.push(app);
+  return app;
+}
+
+async function watch(app: RunningApp, user: string, id: string, lastEventId?: string) {
+  const connection = await openJobStream(app.url, user, id, lastEventId);
+  connections.push(connection);
+  return connection;
+}
+
+function tokenTexts(connection: RawSseConnection): string[] {
+  return connection.appEvents
+    .filter((event) => event.event === 'token')
+    .map((event) => (JSON.parse(event.data) as { text: string }).text);
+}
+
+describe('STORE=redis, two instances', () => {
+  it('a job started on one instance is watched live from the other, with the same cursors', async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    const prompt = 'across instances';
+    const { id } = await createJob(a.url, 'ada', { prompt, tokens: 15, delayMs: 40 });
+    const onB = await watch(b, 'ada', id);
+    expect(onB.status).toBe(200);
+    await waitForTerminal(onB, 10_000);
+    expect(tokenTexts(onB)).toEqual(tokensFor(prompt, 15));
+    expect(onB.appEvents.at(-1)!.event).toBe('completed');
+
+    const fromA = await recover(a.url, 'ada', id);
+    expect(fromA.body.events.map((event) => event.id)).toEqual(onB.appEvents.map((event) => event.id));
+    expect(fromA.body.terminal?.data).toEqual({ result: { tokens: 15, text: outputFor(prompt, 15) } });
+    // Ownership is shared too.
+    expect((await recover(b.url, 'grace', id)).status).toBe(404);
+    // The terminal cursor is recognised on the instance that did not run the job.
+    const done = await watch(b, 'ada', id, fromA.body.terminal!.id);
+    await done.waitForEnd();
+    expect(done.status).toBe(204);
+  });
+
+  it('a cancel on one instance stops the job running on the other: terminal `failed`, reason cancelled', async () => {
+    const [a, b] = await Promise.all([start({ CANCEL_CHECK_MS: '100' }), start({ CANCEL_CHECK_MS: '100' })]);
+    const { id } = await createJob(a.url, 'ada', { prompt: 'cancel me elsewhere', tokens: 500, delayMs: 20 });
+    const onA = await watch(a, 'ada', id);
+    await onA.waitForEvents(3);
+
+    const cancelled = await cancel(b.url, 'ada', id);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({
+      id,
+      status: 'failed',
+      terminal: { event: 'failed', data: { reason: 'cancelled' } },
+    });
+
+    await waitForTerminal(onA, 5_000);
+    const last = onA.appEvents.at(-1)!;
+    expect(last.event).toBe('failed');
+    expect(JSON.parse(last.data)).toEqual({ reason: 'cancelled' });
+    const tokensSent = onA.appEvents.length - 1;
+    expect(tokensSent).toBeLessThan(500);
+
+    // The producer on A really stopped: no token after the terminal event, on any instance.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const view = await recover(b.url, 'ada', id);
+    expect(view.body.status).toBe('failed');
+    expect(view.body.events).toHaveLength(tokensSent + 1);
+    // A ran the job, so A counted the cancellation.
+    expect(metric(await metrics(a.url), 'generation_jobs_failed_total', '{reason="cancelled"}')).toBe(1);
+    expect(
+      metric(await metrics(b.url), 'generation_jobs_failed_total', '{reason="cancelled"}'),
+    ).toBeUndefined();
+  });
+
+  it('when the instance running a job dies, the other one’s guardian ends it as orphaned for its viewers', async () => {
+    const fast = { JOB_HEARTBEAT_MS: '200', ORPHAN_AFTER_MS: '1000', GUARDIAN_INTERVAL_MS: '200' };
+    const [a, b] = await Promise.all([start(fast), start(fast)]);
+    const { id } = await createJob(a.url, 'ada', { prompt: 'doomed', tokens: 500, delayMs: 20 });
+    const onB = await watch(b, 'ada', id);
+    await onB.waitForEvents(3);
+
+    await a.stop('SIGKILL');
+    await waitForTerminal(onB, 10_000);
+    const last = onB.appEvents.at(-1)!;
+    expect(last.event).toBe('failed');
+    expect(JSON.parse(last.data)).toEqual({ reason: 'orphaned' });
+    const view = await waitForEnd(b.url, 'ada', id);
+    expect(view.status).toBe('orphaned');
+    expect(metric(await metrics(b.url), 'generation_jobs_orphaned_total')).toBe(1);
+  });
+});

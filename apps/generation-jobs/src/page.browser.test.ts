@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
+import { type LaunchedChromium, launchChromium } from '@resumable-sse/testkit/chromium';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAIL_MARKER, outputFor, tokensFor } from './jobs/generator.ts';
+import { JOBS_ENTRY } from './test-support/jobs-api.ts';
+
+const SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
+
+let browser: LaunchedChromium;
+let app: RunningApp;
+let scratch: string;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'generation-jobs-page-'));
+  [browser, app] = await Promise.all([
+    launchChromium(),
+    startApp({
+      entry: JOBS_ENTRY,
+      env: { STORE: 'sqlite', SQLITE_PATH: join(scratch, 'page.db'), HEARTBEAT_MS: '1000' },
+    }),
+  ]);
+  await browser.page.setViewportSize({ width: 720, height: 400 });
+  // Every text the output shows, from the first paint of every load: a repeated or lost token
+  // would show up as a text that is not a prefix of the job's output.
+  await browser.page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { outputTexts: string[] }).outputTexts = seen;
+    new MutationObserver(() => {
+      // Only what the page's script rendered: before it runs, the section is the empty template.
+      if (document.getElementById('job')?.dataset.state === 'none') return;
+      const text = document.getElementById('output')?.textContent;
+      if (text != null && seen.at(-1) !== text) seen.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const outputTexts = (page: Page) =>
+  page.evaluate(() => (window as unknown as { outputTexts: string[] }).outputTexts);
+const received = (page: Page) =>
+  page
+    .locator('#job')
+    .getAttribute('data-received')
+    .then((value) => Number(value ?? 0));
+
+async function startJob(page: Page, prompt: string, tokens: number, delayMs: number): Promise<void> {
+  await page.fill('#prompt', prompt);
+  await page.fill('#tokens', String(tokens));
+  await page.fill('#delay', String(delayMs));
+  await page.click('#start');
+  await page.locator('#job[data-state="running"]').waitFor();
+}
+
+describe('the jobs page in a real browser', () => {
+  it('survives a reload mid-job: the text continues where it was, no token repeated or lost', async () => {
+    const { page } = browser;
+    const prompt = 'Tell the story of a reader who reloads the page halfway.';
+    const tokens = 40;
+    const expected = outputFor(prompt, tokens);
+    await page.goto(app.url);
+    await startJob(page, prompt, tokens, 60);
+
+    await expect.poll(() => received(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(10);
+    const beforeReload = (await page.locator('#output').textContent()) ?? '';
+    expect(expected.startsWith(beforeReload)).toBe(true);
+    expect(await received(page)).toBeLessThan(tokens);
+
+    await page.reload();
+    await page.locator('#job[data-state="completed"]').waitFor({ timeout: 15_000 });
+
+    const shown = await outputTexts(page);
+    expect(shown.length).toBeGreaterThan(1);
+    // The reloaded page starts from the text it had (or a little more), never from scratch.
+    expect(shown[0]!.startsWith(beforeReload)).toBe(true);
+    expect(shown[0]!.length).toBeLessThan(expected.length);
+    for (const text of shown) expect(expected.startsWith(text), JSON.stringify(text)).toBe(true);
+    expect(shown.map((text) => text.length)).toEqual(
+      [...shown.map((text) => text.length)].sort((a, b) => a - b),
+    );
+
+    expect(await page.locator('#output').textContent()).toBe(expected);
+    expect(await page.locator('#job').getAttribute('data-anomalies')).toBe('0');
+    expect(await page.locator('#notice').isHidden()).toBe(true);
+    expect(await page.locator('#progress').textContent()).toBe(`${tokens} / ${tokens} tokens`);
+    expect(await page.locator('#state-text').textContent()).toBe('Completed');
+    expect(await page.locator('#detail').textContent()).toBe(`Done: ${tokens} tokens.`);
+    expect(await page.locator('#job-prompt').textContent()).toBe(prompt);
+    await page.screenshot({ path: SCREENSHOT });
+
+    // A reload after the end shows the finished job as it was, without asking for it again.
+    await page.reload();
+    await page.locator('#job[data-state="completed"]').waitFor();
+    expect(await page.locator('#output').textContent()).toBe(expected);
+  });
+
+  it('shows a failed job and a cancelled one', async () => {
+    const { page } = browser;
+    await page.goto(app.url);
+    const failing = `break ${FAIL_MARKER} please`;
+    await startJob(page, failing, 10, 10);
+    await page.locator('#job[data-state="failed"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#output').textContent()).toBe(tokensFor(failing, 10).slice(0, 5).join(''));
+    expect(await page.locator('#detail').textContent()).toBe(
+      `The generator failed after 5 tokens (the prompt contains "${FAIL_MARKER}").`,
+    );
+
+    await startJob(page, 'a long one to cancel', 1000, 50);
+    await expect.poll(() => received(page)).toBeGreaterThanOrEqual(2);
+    await page.click('#cancel');
+    await page.locator('#job[data-state="failed"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#detail').textContent()).toBe('Cancelled.');
+    expect(await page.locator('#state-text').textContent()).toBe('Failed');
+  });
+});
