@@ -36,7 +36,7 @@ runMain(async () => {
   const logError = (line: string) => console.error(line);
   const page = await buildJobsPage();
   const opened = await openStore(config);
-  const { lifecycle, close: closeLifecycle } = await openLifecycle(config);
+  const { lifecycle, close: closeLifecycle } = await openLifecycle(config, opened);
   const metrics = createJobMetrics({ lifecycle, logError });
   const hub = createHub({ store: opened.store, hooks: metrics.hubHooks });
   const runner = new JobRunner({

@@ -1,10 +1,10 @@
 import { type LifecycleStore, memoryLifecycle } from '@resumable-sse/core';
-import { type DemoConfig, redactUrl, StartupError } from '@resumable-sse/demo-support';
+import { type DemoConfig, type OpenedStore, StartupError } from '@resumable-sse/demo-support';
 
 /** The job registry, heartbeats, cancel flags and completion records, on the store `STORE` names. */
 export interface OpenedLifecycle {
   readonly lifecycle: LifecycleStore;
-  /** Closes the lifecycle store, then the connection opened for it. */
+  /** Closes the lifecycle store (the connection belongs to the event store's `close`). */
   close(): Promise<void>;
 }
 
@@ -14,7 +14,7 @@ export interface OpenedLifecycle {
  * (`redis`: every instance shares it, so a job started on one can be cancelled from another).
  * Call it after `openStore`, which already proved the database reachable.
  */
-export async function openLifecycle(config: DemoConfig): Promise<OpenedLifecycle> {
+export async function openLifecycle(config: DemoConfig, opened: OpenedStore): Promise<OpenedLifecycle> {
   switch (config.store) {
     case 'memory': {
       const lifecycle = memoryLifecycle();
@@ -33,35 +33,12 @@ export async function openLifecycle(config: DemoConfig): Promise<OpenedLifecycle
       return { lifecycle, close: () => lifecycle.close() };
     }
     case 'redis': {
-      // openStore's client is not exposed (see the README's limits): the registry gets its own.
-      const { Redis } = await import('ioredis');
+      // The registry shares the event store's connection: one client, one place reporting outages.
+      const client = opened.redisClient;
+      if (!client) throw new StartupError('STORE=redis opened no Redis client; this is a bug in demo-support.');
       const { redisLifecycle } = await import('@resumable-sse/redis');
-      const client = new Redis(config.redisUrl, {
-        lazyConnect: true,
-        connectTimeout: 3_000,
-        maxRetriesPerRequest: 3,
-      });
-      // Outages are already reported once by the event store's client; this one stays quiet.
-      client.on('error', () => {});
-      try {
-        await client.connect();
-      } catch (error) {
-        client.disconnect();
-        throw new StartupError(
-          `Cannot reach Redis at REDIS_URL="${redactUrl(config.redisUrl)}" (${describe(error)}): start Redis there or point REDIS_URL at a running server.`,
-        );
-      }
       const lifecycle = redisLifecycle({ client });
-      return {
-        lifecycle,
-        async close() {
-          try {
-            await lifecycle.close();
-          } finally {
-            await client.quit().catch(() => client.disconnect());
-          }
-        },
-      };
+      return { lifecycle, close: () => lifecycle.close() };
     }
   }
 }
