@@ -5,7 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const needed = [
-  { bin: 'redis-server', pkg: 'redis-server', paths: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'] },
+  {
+    bin: 'redis-server',
+    pkg: 'redis-server',
+    paths: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'],
+  },
   { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
 ];
 
@@ -31,5 +35,8 @@ try {
 }
 // Debian's package may start a daemon on the default port; the tests run their own instances.
 try {
-  execFileSync('sh', ['-c', 'command -v service >/dev/null && service redis-server stop >/dev/null 2>&1 || true']);
+  execFileSync('sh', [
+    '-c',
+    'command -v service >/dev/null && service redis-server stop >/dev/null 2>&1 || true',
+  ]);
 } catch {}

@@ -35,7 +35,8 @@ export async function openLifecycle(config: DemoConfig, opened: OpenedStore): Pr
     case 'redis': {
       // The registry shares the event store's connection: one client, one place reporting outages.
       const client = opened.redisClient;
-      if (!client) throw new StartupError('STORE=redis opened no Redis client; this is a bug in demo-support.');
+      if (!client)
+        throw new StartupError('STORE=redis opened no Redis client; this is a bug in demo-support.');
       const { redisLifecycle } = await import('@resumable-sse/redis');
       const lifecycle = redisLifecycle({ client });
       return { lifecycle, close: () => lifecycle.close() };

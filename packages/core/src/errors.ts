@@ -31,7 +31,10 @@ export class ResumableSseError extends Error {
  * True for any `ResumableSseError`, also one thrown by another installed copy of this package
  * (where `instanceof` alone fails).
  */
-export function isResumableSseError(value: unknown, code?: ResumableSseErrorCode): value is ResumableSseError {
+export function isResumableSseError(
+  value: unknown,
+  code?: ResumableSseErrorCode,
+): value is ResumableSseError {
   if (!(value instanceof Error)) return false;
   if (!(value instanceof ResumableSseError) && value.name !== 'ResumableSseError') return false;
   const actual = (value as { code?: unknown }).code;

@@ -7,10 +7,10 @@ import { hmacCursorSigner } from './cursor-signer.ts';
 import { Channel, type ChannelListener } from './engine/channel.ts';
 import { HeartbeatScheduler } from './engine/heartbeat-scheduler.ts';
 import { ResumableSseError } from './errors.ts';
-import { type CursorCodec, createCursorCodec } from './protocol/cursor-codec.ts';
 import type { HubHooks } from './hub-hooks.ts';
-import { assertValidStreamName } from './stream-name.ts';
+import { type CursorCodec, createCursorCodec } from './protocol/cursor-codec.ts';
 import type { AppendInput, EventStore } from './store/types.ts';
+import { assertValidStreamName } from './stream-name.ts';
 
 export interface HubOptions {
   /** Where events are kept: `memoryStore()`, `sqliteStore()`, `redisStore()` or your own. */
@@ -55,7 +55,10 @@ export class Hub {
 
   constructor(options: HubOptions) {
     if (!options?.store) {
-      throw new ResumableSseError('INVALID_OPTION', 'createHub needs a store: createHub({ store: memoryStore() })');
+      throw new ResumableSseError(
+        'INVALID_OPTION',
+        'createHub needs a store: createHub({ store: memoryStore() })',
+      );
     }
     this.store = options.store;
     this.hooks = options.hooks ?? {};
@@ -102,9 +105,13 @@ export class Hub {
       await channel.ready;
     } catch (error) {
       leave();
-      throw new ResumableSseError('STORE_UNAVAILABLE', `Could not subscribe to stream "${stream}"; retry later`, {
-        cause: error,
-      });
+      throw new ResumableSseError(
+        'STORE_UNAVAILABLE',
+        `Could not subscribe to stream "${stream}"; retry later`,
+        {
+          cause: error,
+        },
+      );
     }
     return leave;
   }

@@ -9,8 +9,8 @@
  * @module
  */
 import { createSseEndpoint, type Hub, type SseEndpointOptions } from '@resumable-sse/core';
-import type { Request, RequestHandler, Response } from 'express';
 import { toSseRequest, toSseSink } from '@resumable-sse/core/node';
+import type { Request, RequestHandler, Response } from 'express';
 
 export interface SseOptions extends SseEndpointOptions<Request> {
   /** Where events are published and read from. */

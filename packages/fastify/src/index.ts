@@ -18,6 +18,7 @@ import {
   type SseEndpointOptions,
   type SseSink,
 } from '@resumable-sse/core';
+import { toSseRequest, toSseSink } from '@resumable-sse/core/node';
 import type {
   FastifyPluginAsync,
   FastifyReply,
@@ -27,7 +28,6 @@ import type {
   RouteHandlerMethod,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { toSseRequest, toSseSink } from '@resumable-sse/core/node';
 
 export interface ResumableSseOptions {
   /** Where events are published and read from, for every route of this registration. */

@@ -3,6 +3,10 @@
  * @module
  */
 export type { StreamKeys } from './keys.ts';
+export {
+  type RedisLifecycleOptions,
+  RedisLifecycleStore,
+  redisLifecycle,
+} from './lifecycle/redis-lifecycle.ts';
 export type { RedisStoreClient, RedisStoreOptions, ResolvedOptions } from './options.ts';
 export { RedisStore, redisStore } from './redis-store.ts';
-export { RedisLifecycleStore, redisLifecycle, type RedisLifecycleOptions } from './lifecycle/redis-lifecycle.ts';

@@ -4,6 +4,10 @@
  * @module
  */
 export type { BetterSqlite3Database, SqliteDriverName } from './driver/types.ts';
+export {
+  type SqliteLifecycleOptions,
+  SqliteLifecycleStore,
+  sqliteLifecycle,
+} from './lifecycle/sqlite-lifecycle.ts';
 export type { SqliteStoreOptions } from './options.ts';
 export { SqliteStore, sqliteStore } from './sqlite-store.ts';
-export { SqliteLifecycleStore, sqliteLifecycle, type SqliteLifecycleOptions } from './lifecycle/sqlite-lifecycle.ts';

@@ -4,8 +4,9 @@
  * the store's notifications is filled from the store before anything after it is delivered —
  * and each event is encoded once, the same bytes going to every listener.
  */
-import { encodeEventBytes } from '../protocol/encode-event.ts';
+
 import type { CursorCodec } from '../protocol/cursor-codec.ts';
+import { encodeEventBytes } from '../protocol/encode-event.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, Subscription } from '../store/types.ts';
 
 export interface ChannelListener {

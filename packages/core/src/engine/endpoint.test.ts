@@ -31,19 +31,28 @@ describe('createSseEndpoint', () => {
   });
 
   it('answers a CORS preflight allowing Last-Event-ID', async () => {
-    const plan = await ask({ cors: { origin: 'https://app.example' } }, { method: 'OPTIONS', headers: { Origin: 'https://app.example' } });
+    const plan = await ask(
+      { cors: { origin: 'https://app.example' } },
+      { method: 'OPTIONS', headers: { Origin: 'https://app.example' } },
+    );
     expect(plan).toMatchObject({ kind: 'response', status: 204 });
     expect(plan.headers['Access-Control-Allow-Origin']).toBe('https://app.example');
     expect(plan.headers['Access-Control-Allow-Headers']).toContain('Last-Event-ID');
   });
 
   it('gives no CORS headers to an origin not allowed', async () => {
-    const plan = await ask({ cors: { origin: ['https://a.example'] } }, { headers: { Origin: 'https://evil.example' } });
+    const plan = await ask(
+      { cors: { origin: ['https://a.example'] } },
+      { headers: { Origin: 'https://evil.example' } },
+    );
     expect(plan.headers).not.toHaveProperty('Access-Control-Allow-Origin');
   });
 
   it('echoes the origin with credentials, never "*"', async () => {
-    const plan = await ask({ cors: { origin: '*', credentials: true } }, { headers: { Origin: 'https://a.example' } });
+    const plan = await ask(
+      { cors: { origin: '*', credentials: true } },
+      { headers: { Origin: 'https://a.example' } },
+    );
     expect(plan.headers['Access-Control-Allow-Origin']).toBe('https://a.example');
     expect(plan.headers['Access-Control-Allow-Credentials']).toBe('true');
   });
@@ -62,7 +71,10 @@ describe('createSseEndpoint', () => {
 
   it('passes the framework request to authorize and stream', async () => {
     const plan = await ask(
-      { authorize: (request) => request.headers?.authorization === 'Bearer ok', stream: (request) => `job:${request.query?.id}` },
+      {
+        authorize: (request) => request.headers?.authorization === 'Bearer ok',
+        stream: (request) => `job:${request.query?.id}`,
+      },
       { headers: { authorization: 'Bearer ok' }, query: { id: '7' } },
     );
     expect(plan.kind).toBe('stream');
@@ -81,7 +93,9 @@ describe('createSseEndpoint', () => {
   it('rejects bad options when created, with a typed error', () => {
     expect(() => endpoint({ heartbeatMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => endpoint({ retry: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
-    expect(() => endpoint({ initial: { last: -2 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => endpoint({ initial: { last: -2 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
     try {
       endpoint({ stream: 'a b' });
       expect.unreachable();

@@ -7,14 +7,14 @@ import { ResumableSseError } from '../errors.ts';
 import type { Hub } from '../hub.ts';
 import { checkTerminal, defaultTerminalEvents } from '../lifecycle/endpoint-support.ts';
 import { MAX_CURSOR_INPUT_LENGTH } from '../protocol/cursor-codec.ts';
+import { encodeEventBytes } from '../protocol/encode-event.ts';
 import { isValidStreamName } from '../stream-name.ts';
 import { HEARTBEAT_COMMENT, ReplaySession } from './replay.ts';
-import { encodeEventBytes } from '../protocol/encode-event.ts';
 import { corsHeaders, preflightHeaders, streamHeaders } from './response-headers.ts';
 import type {
   InitialPolicy,
-  SsePlainResponse,
   SseEndpointOptions,
+  SsePlainResponse,
   SseRequest,
   SseResponsePlan,
 } from './types.ts';
@@ -50,12 +50,19 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
         const verdict = await options.authorize(frameworkRequest);
         if (verdict !== true) {
           const refusal = verdict === false ? { status: 403 as const } : verdict;
-          const message = refusal.message ?? (refusal.status === 401 ? 'Authentication required' : refusal.status === 404 ? 'Stream not found' : 'Not allowed to read this stream');
+          const message =
+            refusal.message ??
+            (refusal.status === 401
+              ? 'Authentication required'
+              : refusal.status === 404
+                ? 'Stream not found'
+                : 'Not allowed to read this stream');
           return jsonResponse(refusal.status, message, { ...cors, ...refusal.headers });
         }
       }
 
-      const stream = typeof options.stream === 'function' ? await options.stream(frameworkRequest) : options.stream;
+      const stream =
+        typeof options.stream === 'function' ? await options.stream(frameworkRequest) : options.stream;
       if (!isValidStreamName(stream)) return jsonResponse(400, 'Invalid stream name', cors);
 
       const headers = { ...streamHeaders(request), ...cors };
@@ -75,7 +82,10 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
         return { kind: 'response', status: 204, headers: { ...cors, 'Cache-Control': 'no-store' }, body: '' };
       }
 
-      const initial = typeof options.initial === 'function' ? options.initial(frameworkRequest) : (options.initial ?? 'now');
+      const initial =
+        typeof options.initial === 'function'
+          ? options.initial(frameworkRequest)
+          : (options.initial ?? 'now');
       const filter = options.filter;
       return {
         kind: 'stream',
@@ -116,7 +126,9 @@ export function requestedCursor(request: SseRequest): string | undefined {
 }
 
 /** Heartbeat bytes, encoded once per tick and shared by every connection of the endpoint. */
-function heartbeatFrames(heartbeatEvent: SseEndpointOptions<unknown>['heartbeatEvent']): (now: number) => Uint8Array {
+function heartbeatFrames(
+  heartbeatEvent: SseEndpointOptions<unknown>['heartbeatEvent'],
+): (now: number) => Uint8Array {
   if (!heartbeatEvent) return () => HEARTBEAT_COMMENT;
   // Fails at startup, not on the first tick, when the event name is not writable.
   encodeEventBytes({ event: heartbeatEvent.event, data: '' });
@@ -153,11 +165,16 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
   assertWhole('replayPageSize', replayPageSize, 1);
   if (options.maxConnectionMs !== undefined) assertWhole('maxConnectionMs', options.maxConnectionMs, 1);
   if (typeof options.stream !== 'function' && !isValidStreamName(options.stream)) {
-    throw new ResumableSseError('INVALID_STREAM_NAME', `Invalid stream name ${JSON.stringify(options.stream)}`);
+    throw new ResumableSseError(
+      'INVALID_STREAM_NAME',
+      `Invalid stream name ${JSON.stringify(options.stream)}`,
+    );
   }
   assertInitial(options.initial);
   const terminalEvents =
-    options.terminalEvents === undefined ? defaultTerminalEvents(options.lifecycle) : new Set(options.terminalEvents);
+    options.terminalEvents === undefined
+      ? defaultTerminalEvents(options.lifecycle)
+      : new Set(options.terminalEvents);
   for (const name of terminalEvents) {
     if (typeof name !== 'string' || name === '') {
       throw new ResumableSseError('INVALID_OPTION', 'Option terminalEvents must list non-empty event names');
@@ -168,12 +185,16 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
 
 function assertWhole(name: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new ResumableSseError('INVALID_OPTION', `Option ${name} must be a whole number ≥ ${min}, got ${String(value)}`);
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      `Option ${name} must be a whole number ≥ ${min}, got ${String(value)}`,
+    );
   }
 }
 
 function assertInitial<Req>(initial: SseEndpointOptions<Req>['initial']): void {
-  if (initial === undefined || typeof initial === 'function' || initial === 'now' || initial === 'earliest') return;
+  if (initial === undefined || typeof initial === 'function' || initial === 'now' || initial === 'earliest')
+    return;
   const last = (initial as Exclude<InitialPolicy, string>).last;
   assertWhole('initial.last', last, 0);
 }

@@ -20,7 +20,8 @@ async function hubWith(count: number, options: { maxEvents?: number; store?: Eve
 const caughtUp = (session: Awaited<ReturnType<typeof openSession>>) =>
   until(() => session.sink.named('caught-up').length === 1, 5_000, 'caught-up');
 
-const dataOf = (session: Awaited<ReturnType<typeof openSession>>) => session.sink.events.map((frame) => frame.data);
+const dataOf = (session: Awaited<ReturnType<typeof openSession>>) =>
+  session.sink.events.map((frame) => frame.data);
 
 function resetOf(session: Awaited<ReturnType<typeof openSession>>) {
   const [reset] = session.sink.named('reset');
@@ -99,7 +100,12 @@ describe('replay table (DESIGN §3)', () => {
 
   it('row "ahead of the head": waits the grace, then reset{future}, then as if absent', async () => {
     const { hub, ids } = await hubWith(3);
-    const future = codec.encode({ epoch: codec.decode(ids[0]).ok ? (codec.decode(ids[0]) as { cursor: { epoch: string } }).cursor.epoch : '', offset: 9 });
+    const future = codec.encode({
+      epoch: codec.decode(ids[0]).ok
+        ? (codec.decode(ids[0]) as { cursor: { epoch: string } }).cursor.epoch
+        : '',
+      offset: 9,
+    });
     const started = Date.now();
     const session = await openSession(hub, { lastEventId: future, futureGraceMs: 150, initial: 'now' });
     await caughtUp(session);
@@ -146,7 +152,11 @@ describe('resume input', () => {
     const byQuery = await openSession(hub, {}, { query: { lastEventId: ids[1]! } });
     await caughtUp(byQuery);
     expect(dataOf(byQuery)).toEqual(['e3', 'e4']);
-    const both = await openSession(hub, {}, { query: { lastEventId: ids[0]! }, headers: { 'Last-Event-ID': ids[2]! } });
+    const both = await openSession(
+      hub,
+      {},
+      { query: { lastEventId: ids[0]! }, headers: { 'Last-Event-ID': ids[2]! } },
+    );
     await caughtUp(both);
     expect(dataOf(both)).toEqual(['e4']);
     byQuery.abort();
@@ -217,7 +227,9 @@ describe('subscribe first, then read history', () => {
     await hub.publish('test', { event: 'tick', data: 'e9' });
     await until(() => session.sink.events.length === 9);
     expect(dataOf(session)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
-    const offsets = session.sink.events.map((frame) => (codec.decode(frame.id) as { cursor: { offset: number } }).cursor.offset);
+    const offsets = session.sink.events.map(
+      (frame) => (codec.decode(frame.id) as { cursor: { offset: number } }).cursor.offset,
+    );
     expect(offsets).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     session.abort();
   });
@@ -262,7 +274,9 @@ describe('live delivery', () => {
     const { hub } = await hubWith(0);
     const frames: Uint8Array[][] = [[], []];
     const leaves = await Promise.all(
-      frames.map((list) => hub.attach('test', { deliver: (_event, frame) => list.push(frame), end: () => {} })),
+      frames.map((list) =>
+        hub.attach('test', { deliver: (_event, frame) => list.push(frame), end: () => {} }),
+      ),
     );
     await hub.publish('test', { data: 'shared' });
     expect(frames[0]![0]).toBeDefined();
@@ -318,7 +332,10 @@ describe('live delivery', () => {
 
   it('applies the filter to replay and live alike', async () => {
     const { hub } = await hubWith(4);
-    const session = await openSession(hub, { initial: 'earliest', filter: (event) => event.data.endsWith('2') || event.data.endsWith('4') || event.data === 'live2' });
+    const session = await openSession(hub, {
+      initial: 'earliest',
+      filter: (event) => event.data.endsWith('2') || event.data.endsWith('4') || event.data === 'live2',
+    });
     await caughtUp(session);
     await hub.publish('test', { data: 'live1' });
     await hub.publish('test', { data: 'live2' });
@@ -363,14 +380,19 @@ describe('timers', () => {
     const session = await openSession(hub, {
       heartbeatMs: 20,
       initial: 'earliest',
-      heartbeatEvent: { event: 'ping', data: (now) => JSON.stringify({ type: 'ping', timestamp: new Date(now).toISOString() }) },
+      heartbeatEvent: {
+        event: 'ping',
+        data: (now) => JSON.stringify({ type: 'ping', timestamp: new Date(now).toISOString() }),
+      },
     });
     await until(() => session.sink.named('ping').length >= 2, 2_000, 'pings');
     const [ping] = session.sink.named('ping');
     expect(ping!.id).toBeUndefined();
     expect(JSON.parse(ping!.data)).toMatchObject({ type: 'ping' });
     expect(session.sink.comments).toEqual([]);
-    expect(session.sink.frames.filter((frame) => frame.id !== undefined).map((frame) => frame.id)).toEqual([ids[0]]);
+    expect(session.sink.frames.filter((frame) => frame.id !== undefined).map((frame) => frame.id)).toEqual([
+      ids[0],
+    ]);
     session.abort();
   });
 
@@ -391,42 +413,54 @@ describe('property: random publish / disconnect / resume', () => {
       fc.constant({ kind: 'settle' as const }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 4 }), async (steps: Step[], pageSize) => {
-        const hub: Hub = createHub({ store: memoryStore({ maxEvents: 10_000 }) });
-        const published: string[] = [];
-        const received: string[] = [];
-        let lastId: string | undefined;
-        let session = await openSession(hub, { initial: 'earliest', replayPageSize: pageSize });
-        const harvest = () => {
-          for (const frame of session.sink.frames) {
-            if (frame.id !== undefined) lastId = frame.id;
-            if (frame.event === 'tick') received.push(frame.data);
-          }
-        };
-        for (const action of steps) {
-          if (action.kind === 'publish') {
-            for (let i = 0; i < action.count; i++) {
-              const data = `p${published.length + 1}`;
-              published.push(data);
-              await hub.publish('test', { event: 'tick', data });
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (steps: Step[], pageSize) => {
+          const hub: Hub = createHub({ store: memoryStore({ maxEvents: 10_000 }) });
+          const published: string[] = [];
+          const received: string[] = [];
+          let lastId: string | undefined;
+          let session = await openSession(hub, { initial: 'earliest', replayPageSize: pageSize });
+          const harvest = () => {
+            for (const frame of session.sink.frames) {
+              if (frame.id !== undefined) lastId = frame.id;
+              if (frame.event === 'tick') received.push(frame.data);
             }
-          } else if (action.kind === 'disconnect') {
-            session.abort();
-            await session.done;
-            harvest();
-            session = await openSession(hub, { initial: 'earliest', replayPageSize: pageSize, ...(lastId ? { lastEventId: lastId } : {}) });
-          } else {
-            await new Promise((resolve) => setImmediate(resolve));
+          };
+          for (const action of steps) {
+            if (action.kind === 'publish') {
+              for (let i = 0; i < action.count; i++) {
+                const data = `p${published.length + 1}`;
+                published.push(data);
+                await hub.publish('test', { event: 'tick', data });
+              }
+            } else if (action.kind === 'disconnect') {
+              session.abort();
+              await session.done;
+              harvest();
+              session = await openSession(hub, {
+                initial: 'earliest',
+                replayPageSize: pageSize,
+                ...(lastId ? { lastEventId: lastId } : {}),
+              });
+            } else {
+              await new Promise((resolve) => setImmediate(resolve));
+            }
           }
-        }
-        await until(() => session.sink.named('caught-up').length === 1);
-        await until(() => session.sink.events.length + received.length >= published.length, 2_000, 'all events');
-        session.abort();
-        await session.done;
-        harvest();
-        expect(received).toEqual(published);
-        await hub.close();
-      }),
+          await until(() => session.sink.named('caught-up').length === 1);
+          await until(
+            () => session.sink.events.length + received.length >= published.length,
+            2_000,
+            'all events',
+          );
+          session.abort();
+          await session.done;
+          harvest();
+          expect(received).toEqual(published);
+          await hub.close();
+        },
+      ),
       { numRuns: 60 },
     );
   });

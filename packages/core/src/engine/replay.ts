@@ -10,11 +10,11 @@
  *      pass the high-water mark is disconnected (it resumes with its cursor), and one shared
  *      timer per interval sends heartbeats and enforces `maxConnectionMs`.
  */
-import type { HubHooks, DisconnectReason } from '../hub-hooks.ts';
+import type { DisconnectReason, HubHooks } from '../hub-hooks.ts';
 import type { CompletionRecord } from '../lifecycle/types.ts';
 import {
-  CONTROL_EVENTS,
   type CaughtUpPayload,
+  CONTROL_EVENTS,
   type ResetPayload,
   type ResetReason,
 } from '../protocol/control-events.ts';
@@ -222,7 +222,8 @@ export class ReplaySession implements ChannelListener, Beating {
       }
       const caughtUp: CaughtUpPayload = {
         replayed,
-        head: this.#lastSent > 0 ? this.#host.codec.encode({ epoch: plan.epoch, offset: this.#lastSent }) : null,
+        head:
+          this.#lastSent > 0 ? this.#host.codec.encode({ epoch: plan.epoch, offset: this.#lastSent }) : null,
       };
       this.#write(encodeEventBytes({ event: CONTROL_EVENTS.caughtUp, data: JSON.stringify(caughtUp) }));
       this.#host.hooks.onCaughtUp?.({ stream, replayed, timeToSyncMs: Date.now() - this.#startedAt });
@@ -248,11 +249,14 @@ export class ReplaySession implements ChannelListener, Beating {
       const first = page[0];
       if (first && first.offset > this.#lastSent + 1) {
         // Retention moved past us while we replayed: say so, then go on from what is left.
-        this.#sendReset({
-          reason: 'evicted',
-          requested: codec.encode({ epoch: this.#epoch!, offset: this.#lastSent }),
-          oldest: codec.encode({ epoch: this.#epoch!, offset: first.offset }),
-        }, first.offset - 1);
+        this.#sendReset(
+          {
+            reason: 'evicted',
+            requested: codec.encode({ epoch: this.#epoch!, offset: this.#lastSent }),
+            oldest: codec.encode({ epoch: this.#epoch!, offset: first.offset }),
+          },
+          first.offset - 1,
+        );
       }
       for (const event of page) {
         if (event.offset <= this.#lastSent) continue;
@@ -332,7 +336,10 @@ export class ReplaySession implements ChannelListener, Beating {
       }
       return;
     }
-    if (event.epoch !== this.#epoch) return this.#close('epoch-changed');
+    if (event.epoch !== this.#epoch) {
+      this.#close('epoch-changed');
+      return;
+    }
     if (event.offset <= this.#lastSent) return;
     if (event.offset > this.#lastSent + 1) {
       this.#pending.push({ event, frame });
@@ -370,7 +377,10 @@ export class ReplaySession implements ChannelListener, Beating {
   /** From the shared heartbeat timer. */
   beat(now: number): void {
     if (this.#isClosed()) return;
-    if (this.#deadline !== undefined && now >= this.#deadline) return this.#close('max-connection-time');
+    if (this.#deadline !== undefined && now >= this.#deadline) {
+      this.#close('max-connection-time');
+      return;
+    }
     if (this.#options.heartbeatMs > 0) {
       this.#write(this.#options.heartbeatFrame(now));
       this.#checkHighWaterMark();

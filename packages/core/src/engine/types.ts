@@ -100,7 +100,9 @@ export interface SseEndpointOptions<Req> {
    * Runs before any stream byte. Return `true` to allow, or a refusal (401/403/404) to answer
    * with a JSON error instead of a stream.
    */
-  readonly authorize?: (request: Req) => boolean | AuthorizationRefusal | Promise<boolean | AuthorizationRefusal>;
+  readonly authorize?: (
+    request: Req,
+  ) => boolean | AuthorizationRefusal | Promise<boolean | AuthorizationRefusal>;
   /** Per-subscription filter, applied to replay and live events alike. */
   readonly filter?: (event: StoredEvent, request: Req) => boolean;
   /** CORS for browsers on another origin; preflight allows `Last-Event-ID`. */

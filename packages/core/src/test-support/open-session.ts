@@ -12,7 +12,9 @@ export interface RequestShape {
 
 /** Builds the `SseRequest` an adapter would, from plain values. */
 export function sseRequest(shape: RequestShape = {}, signal = new AbortController().signal): SseRequest {
-  const headers = new Map(Object.entries(shape.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const headers = new Map(
+    Object.entries(shape.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
   return {
     method: shape.method ?? 'GET',
     header: (name) => headers.get(name.toLowerCase()),
@@ -38,9 +40,17 @@ export async function openSession(
   shape: RequestShape = {},
 ): Promise<OpenSession> {
   const controller = new AbortController();
-  const headers = { ...shape.headers, ...(options.lastEventId !== undefined ? { 'Last-Event-ID': options.lastEventId } : {}) };
+  const headers = {
+    ...shape.headers,
+    ...(options.lastEventId !== undefined ? { 'Last-Event-ID': options.lastEventId } : {}),
+  };
   const request = { ...shape, headers };
-  const endpoint = createSseEndpoint<RequestShape>(hub, { stream: 'test', heartbeatMs: 0, futureGraceMs: 50, ...options });
+  const endpoint = createSseEndpoint<RequestShape>(hub, {
+    stream: 'test',
+    heartbeatMs: 0,
+    futureGraceMs: 50,
+    ...options,
+  });
   const plan = await endpoint.handle(sseRequest(request, controller.signal), request);
   const sink = options.sink ?? new CollectingSink();
   const done = plan.kind === 'stream' ? plan.pipe(sink) : Promise.resolve();
