@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 
 const needed = [
   {
-    bin: 'redis-server',
     pkg: 'redis-server',
-    paths: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'],
+    // REDIS_SERVER_BIN and CHROMIUM_PATH point the tests at a binary of your own.
+    paths: [process.env.REDIS_SERVER_BIN, '/usr/bin/redis-server', '/usr/local/bin/redis-server'],
   },
-  { bin: 'chromium', pkg: 'chromium', paths: ['/usr/bin/chromium'] },
+  { pkg: 'chromium', paths: [process.env.CHROMIUM_PATH, '/usr/bin/chromium'] },
 ];
 
-const missing = needed.filter((item) => !item.paths.some((path) => existsSync(path)));
+const missing = needed.filter((item) => !item.paths.some((path) => path && existsSync(path)));
 if (missing.length === 0) process.exit(0);
 
 const packages = missing.map((item) => item.pkg);
