@@ -1,11 +1,11 @@
-import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
+import { postStreamedBody, type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BATCH,
   PLAYER_ENTRY,
   postEvents,
+  requestBody,
   type SampleEvent,
   STRUCTURED,
   sampleEvent,
@@ -47,13 +47,7 @@ async function expectRefused(
   message: string | RegExp,
 ): Promise<void> {
   const before = await storedCount(app.url);
-  const payload =
-    typeof body === 'string'
-      ? body
-      : body instanceof Uint8Array
-        ? new Uint8Array(body)
-        : JSON.stringify(body);
-  const response = await fetch(`${app.url}/events`, { method: 'POST', headers, body: payload });
+  const response = await fetch(`${app.url}/events`, { method: 'POST', headers, body: requestBody(body) });
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const json = (await response.json()) as { error: string };
@@ -255,45 +249,11 @@ describe('POST /events refuses bad input with a JSON error and stores nothing', 
 
   it('413 for a streamed body without Content-Length, answered while the upload goes on', async () => {
     const before = await storedCount(app.url);
-    // node:http rather than fetch: the answer comes while the body is still being sent.
-    const { status, body, sentWhenAnswered } = await new Promise<{
-      status: number;
-      body: string;
-      sentWhenAnswered: number;
-    }>((resolve, reject) => {
-      let sent = 0;
-      let answered = false;
-      const chunk = Buffer.alloc(16 * 1024, 0x61);
-      const request = httpRequest(
-        `${app.url}/events`,
-        { method: 'POST', headers: STRUCTURED },
-        (response) => {
-          answered = true;
-          const sentWhenAnswered = sent;
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (part: string) => {
-            text += part;
-          });
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? 0, body: text, sentWhenAnswered }),
-          );
-        },
-      );
-      request.on('error', (error) => {
-        if (!answered) reject(error);
-      });
-      const pump = (): void => {
-        if (answered || sent >= 64 * MAX_BODY_BYTES) {
-          request.end();
-          return;
-        }
-        sent += chunk.byteLength;
-        if (request.write(chunk)) setTimeout(pump, 1);
-        else request.once('drain', () => setTimeout(pump, 1));
-      };
-      pump();
-    });
+    const { status, body, sentWhenAnswered } = await postStreamedBody(
+      `${app.url}/events`,
+      STRUCTURED,
+      64 * MAX_BODY_BYTES,
+    );
     expect(status).toBe(413);
     expect(JSON.parse(body)).toEqual({ error: `Request body is larger than ${MAX_BODY_BYTES} bytes.` });
     expect(sentWhenAnswered).toBeLessThan(64 * MAX_BODY_BYTES);

@@ -12,6 +12,7 @@ import {
   metrics,
   openJobStream,
   recover,
+  tokenTexts,
   waitForEnd,
   waitForTerminal,
 } from './test-support/jobs-api.ts';
@@ -41,12 +42,6 @@ async function watch(app: RunningApp, user: string, id: string, lastEventId?: st
   const connection = await openJobStream(app.url, user, id, lastEventId);
   connections.push(connection);
   return connection;
-}
-
-function tokenTexts(connection: RawSseConnection): string[] {
-  return connection.appEvents
-    .filter((event) => event.event === 'token')
-    .map((event) => (JSON.parse(event.data) as { text: string }).text);
 }
 
 describe('STORE=redis, two instances', () => {

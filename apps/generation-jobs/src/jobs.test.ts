@@ -14,6 +14,7 @@ import {
   openJobStream,
   recover,
   request,
+  tokenTexts,
   waitForEnd,
   waitForTerminal,
 } from './test-support/jobs-api.ts';
@@ -41,12 +42,6 @@ async function watch(user: string, id: string, lastEventId?: string): Promise<Ra
   const connection = await openJobStream(app.url, user, id, lastEventId);
   connections.push(connection);
   return connection;
-}
-
-function tokenTexts(connection: RawSseConnection): string[] {
-  return connection.appEvents
-    .filter((event) => event.event === 'token')
-    .map((event) => (JSON.parse(event.data) as { text: string }).text);
 }
 
 describe('a job from start to end', () => {

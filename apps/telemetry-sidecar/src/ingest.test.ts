@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
+import { postStreamedBody, type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorEnvelope,
@@ -148,40 +147,11 @@ describe('POST /stream refuses bad input with a JSON error and stores nothing', 
 
   it('413 for a streamed body without Content-Length, answered while the upload goes on', async () => {
     const before = await headCount();
-    // node:http rather than fetch: the answer comes while the body is still being sent.
-    const { status, body, sentWhenAnswered } = await new Promise<{
-      status: number;
-      body: string;
-      sentWhenAnswered: number;
-    }>((resolve, reject) => {
-      let sent = 0;
-      let answered = false;
-      const chunk = Buffer.alloc(16 * 1024, 0x61);
-      const request = httpRequest(`${app.url}/stream`, { method: 'POST', headers: ENVELOPE }, (response) => {
-        answered = true;
-        const sentWhenAnswered = sent;
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (part: string) => {
-          text += part;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text, sentWhenAnswered }));
-      });
-      request.on('error', (error) => {
-        if (!answered) reject(error);
-      });
-      // One chunk per timer tick, so the answer is noticed as soon as it arrives.
-      const pump = (): void => {
-        if (answered || sent >= 64 * MAX_BODY_BYTES) {
-          request.end();
-          return;
-        }
-        sent += chunk.byteLength;
-        if (request.write(chunk)) setTimeout(pump, 1);
-        else request.once('drain', () => setTimeout(pump, 1));
-      };
-      pump();
-    });
+    const { status, body, sentWhenAnswered } = await postStreamedBody(
+      `${app.url}/stream`,
+      ENVELOPE,
+      64 * MAX_BODY_BYTES,
+    );
     expect(status).toBe(413);
     expect(JSON.parse(body)).toEqual({ error: `Request body is larger than ${MAX_BODY_BYTES} bytes.` });
     // Refused as soon as the limit passed, not after reading the whole upload.

@@ -3,17 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { hmacCursorSigner, MIN_CURSOR_SECRET_BYTES } from './cursor-signer.ts';
 import { isResumableSseError } from './errors.ts';
 import { createCursorCodec, newEpoch } from './protocol/cursor-codec.ts';
+import { thrownBy } from './test-support/thrown-by.ts';
 
 const SECRET = 'cursor-secret-for-tests-0123456789';
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 /** Replaces the char at `index` with a different base64url char. */
 function flipChar(text: string, index: number): string {

@@ -1,8 +1,9 @@
 /**
  * What the demo apps share: environment config (DESIGN §8), store selection, listening,
- * graceful shutdown, JSON errors and request-body limits. Test helpers live in `./testing`.
+ * graceful shutdown, JSON errors, request-body limits and page bundling. Test helpers live in `./testing`.
  * @module
  */
+export * from './bundle-page.ts';
 export * from './config.ts';
 export * from './graceful-shutdown.ts';
 export * from './http-error.ts';

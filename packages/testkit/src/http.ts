@@ -18,5 +18,6 @@ export {
 } from './http/harness.ts';
 export { type Http2SseResponse, openHttp2Sse } from './http/http2-client.ts';
 export { fetchPlain, openSse, RawSseConnection, type RawSseOptions } from './http/raw-sse-client.ts';
+export { serveHub } from './http/serve-hub.ts';
 export { sleep, waitUntil } from './http/wait.ts';
 export { WebSseReader, type WebSseReaderOptions } from './http/web-sse-reader.ts';

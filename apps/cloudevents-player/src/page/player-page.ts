@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundlePage } from '@resumable-sse/demo-support';
 
 /** The live feed's HTML and its bundled script, built once at startup (no build step to forget). */
 export interface PlayerPage {
@@ -19,22 +17,10 @@ export interface PlayerPageOptions {
 }
 
 export async function buildPlayerPage(options: PlayerPageOptions): Promise<PlayerPage> {
-  const [template, bundle] = await Promise.all([
-    readFile(new URL('./index.html', import.meta.url), 'utf8'),
-    build({
-      entryPoints: [fileURLToPath(new URL('./player.ts', import.meta.url))],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      // Workspace packages are bundled from their TypeScript source, like everything else here.
-      conditions: ['@resumable-sse/source'],
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'silent',
-    }),
-  ]);
+  const { html: template, script } = await bundlePage(
+    new URL('./index.html', import.meta.url),
+    new URL('./player.ts', import.meta.url),
+  );
   const html = template.replace('%HEARTBEAT_MS%', String(options.heartbeatMs));
-  return { html, script: bundle.outputFiles[0]!.text, scriptPath: '/player.js' };
+  return { html, script, scriptPath: '/player.js' };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readAnswer } from '@resumable-sse/demo-support/testing';
 
 /** The player's entry file, for `startApp` / `runUntilExit`. */
 export const PLAYER_ENTRY = new URL('../main.ts', import.meta.url).pathname;
@@ -38,19 +39,13 @@ export async function postEvents(
   body: string | Uint8Array | unknown,
   headers: Record<string, string> = STRUCTURED,
 ): Promise<PostResult> {
-  const payload =
-    typeof body === 'string'
-      ? body
-      : body instanceof Uint8Array
-        ? new Uint8Array(body)
-        : JSON.stringify(body);
-  const response = await fetch(`${baseUrl}/events`, { method: 'POST', headers, body: payload });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: response.status, body: parsed };
+  return readAnswer(await fetch(`${baseUrl}/events`, { method: 'POST', headers, body: requestBody(body) }));
+}
+
+/** A request body: text and bytes as they are, anything else as JSON. */
+export function requestBody(body: string | Uint8Array | unknown): string | Uint8Array<ArrayBuffer> {
+  if (typeof body === 'string') return body;
+  return body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
 }
 
 /** Events the player holds (its stream's head offset), from `GET /health`. */

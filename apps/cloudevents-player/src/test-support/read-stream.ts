@@ -1,4 +1,5 @@
-import { createEventStreamClient, type StreamEvent } from '@resumable-sse/client';
+import type { StreamEvent } from '@resumable-sse/client';
+import { replayStream as replayFrom } from '@resumable-sse/demo-support/testing';
 
 export interface ReplayedStream {
   /** The `cloudevent` events, in order. */
@@ -11,32 +12,10 @@ export interface ReplayedStream {
  * Connects with the real client, collects what the server replays until `caught-up`, and
  * disconnects. The player's initial policy is `earliest`: that is every retained event.
  */
-export function replayStream(
+export async function replayStream(
   baseUrl: string,
   options: { lastEventId?: string } = {},
 ): Promise<ReplayedStream> {
-  return new Promise((resolve, reject) => {
-    const events: StreamEvent[] = [];
-    const timer = setTimeout(() => {
-      client.close();
-      reject(new Error(`no caught-up from ${baseUrl}/stream within 10 s`));
-    }, 10_000);
-    const client = createEventStreamClient(`${baseUrl}/stream`, {
-      ...options,
-      onEvent: (event) => {
-        if (event.event === 'cloudevent') events.push(event);
-      },
-      onCaughtUp: () => {
-        clearTimeout(timer);
-        client.close();
-        resolve({ events, cloudEvents: events.map((event) => JSON.parse(event.data)) });
-      },
-      onError: (error) => {
-        if (error.fatal) {
-          clearTimeout(timer);
-          reject(error);
-        }
-      },
-    });
-  });
+  const { events, payloads } = await replayFrom(`${baseUrl}/stream`, { ...options, event: 'cloudevent' });
+  return { events, cloudEvents: payloads as Record<string, unknown>[] };
 }

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundlePage } from '@resumable-sse/demo-support';
 
 /** The page's HTML and its bundled script, built once at startup (no build step to forget). */
 export interface JobsPage {
@@ -11,21 +9,9 @@ export interface JobsPage {
 }
 
 export async function buildJobsPage(): Promise<JobsPage> {
-  const [html, bundle] = await Promise.all([
-    readFile(new URL('./index.html', import.meta.url), 'utf8'),
-    build({
-      entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      // Workspace packages are bundled from their TypeScript source, like everything else here.
-      conditions: ['@resumable-sse/source'],
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'silent',
-    }),
-  ]);
-  return { html, script: bundle.outputFiles[0]!.text, scriptPath: '/page.js' };
+  const { html, script } = await bundlePage(
+    new URL('./index.html', import.meta.url),
+    new URL('./page.ts', import.meta.url),
+  );
+  return { html, script, scriptPath: '/page.js' };
 }

@@ -106,6 +106,13 @@ export async function metrics(baseUrl: string): Promise<string> {
   return response.text();
 }
 
+/** The text of each `token` event the connection received, in order. */
+export function tokenTexts(connection: RawSseConnection): string[] {
+  return connection.appEvents
+    .filter((event) => event.event === 'token')
+    .map((event) => (JSON.parse(event.data) as { text: string }).text);
+}
+
 /** Resolves once the connection delivered a terminal event (`completed` or `failed`). */
 export function waitForTerminal(connection: RawSseConnection, timeoutMs = 10_000): Promise<void> {
   return waitUntil(

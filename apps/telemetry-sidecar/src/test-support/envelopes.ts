@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Answer, readAnswer } from '@resumable-sse/demo-support/testing';
 import { createEnvelope, type Envelope, serializeEnvelope } from '@sentry/core';
 
 export const SIDECAR_ENTRY = new URL('../main.ts', import.meta.url).pathname;
@@ -57,18 +58,13 @@ export async function postEnvelope(
   baseUrl: string,
   body: string | Uint8Array,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: unknown }> {
+): Promise<Answer> {
   const response = await fetch(`${baseUrl}/stream`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-sentry-envelope', ...headers },
     body: typeof body === 'string' ? body : new Uint8Array(body),
   });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: response.status, body: parsed };
+  return readAnswer(response);
 }
 
 /** A serialized transaction envelope. */

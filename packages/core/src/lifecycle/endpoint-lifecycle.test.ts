@@ -1,19 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../hub.ts';
-import { memoryStore } from '../store/memory-store.ts';
+import type { Hub } from '../hub.ts';
 import { until } from '../test-support/collecting-sink.ts';
+import { closeHubs, hubOver } from '../test-support/hubs.ts';
 import { openSession } from '../test-support/open-session.ts';
 import { startJob } from './job.ts';
 import { memoryLifecycle } from './memory-lifecycle.ts';
 
-const hubs: Hub[] = [];
-function newHub(): Hub {
-  const hub = createHub({ store: memoryStore() });
-  hubs.push(hub);
-  return hub;
-}
 afterEach(async () => {
-  for (const hub of hubs.splice(0)) await hub.close();
+  await closeHubs();
 });
 
 /** A finished job: three tokens then `completed`. Returns the cursors of its events. */
@@ -34,7 +28,7 @@ async function finishedJob(hub: Hub, lifecycle = memoryLifecycle(), stream = 'jo
 
 describe('endpoint with lifecycle (DESIGN §6)', () => {
   it('answers 204 No Content to a client resuming from the terminal event', async () => {
-    const hub = newHub();
+    const hub = hubOver();
     const { lifecycle, terminalId } = await finishedJob(hub);
     const session = await openSession(hub, { stream: 'job', lifecycle, lastEventId: terminalId });
     expect(session.plan).toMatchObject({ kind: 'response', status: 204, body: '' });
@@ -47,7 +41,7 @@ describe('endpoint with lifecycle (DESIGN §6)', () => {
   });
 
   it('answers 204 from the log alone once the completion record has expired', async () => {
-    const hub = newHub();
+    const hub = hubOver();
     let now = Date.now();
     const { lifecycle, terminalId } = await finishedJob(hub, memoryLifecycle({ now: () => now }));
     now += 300_000;
@@ -57,7 +51,7 @@ describe('endpoint with lifecycle (DESIGN §6)', () => {
   });
 
   it('replays what a client missed up to the terminal event, then ends the connection without caught-up', async () => {
-    const hub = newHub();
+    const hub = hubOver();
     const { lifecycle, ids, terminalId } = await finishedJob(hub);
     const session = await openSession(hub, { stream: 'job', lifecycle, lastEventId: ids[0] });
     await session.done;
@@ -71,10 +65,10 @@ describe('endpoint with lifecycle (DESIGN §6)', () => {
   });
 
   it('gives a client that comes after the end the terminal event at once, from the completion record when the log lost it', async () => {
-    const first = newHub();
+    const first = hubOver();
     const { lifecycle, ids, terminalId } = await finishedJob(first);
     // The event log is lost (a memory store restarted); the lifecycle records are not.
-    const hub = newHub();
+    const hub = hubOver();
     const late = await openSession(hub, { stream: 'job', lifecycle, lastEventId: ids[1] });
     await late.done;
     expect(late.sink.frames.map((frame) => frame.event)).toEqual(['reset', 'completed']);
@@ -87,7 +81,7 @@ describe('endpoint with lifecycle (DESIGN §6)', () => {
   });
 
   it('ends a live connection right after the terminal event', async () => {
-    const hub = newHub();
+    const hub = hubOver();
     const lifecycle = memoryLifecycle();
     let release!: () => void;
     const job = await startJob(
@@ -117,7 +111,7 @@ describe('endpoint with lifecycle (DESIGN §6)', () => {
   });
 
   it('ends the connection on custom terminal event names, even when a filter hides the event', async () => {
-    const hub = newHub();
+    const hub = hubOver();
     await hub.publish('export', { event: 'row', data: '1' });
     await hub.publish('export', { event: 'done', data: '{}' });
     await hub.publish('export', { event: 'row', data: 'after the end' });
@@ -132,7 +126,7 @@ describe('endpoint with lifecycle (DESIGN §6)', () => {
   });
 
   it('without lifecycle or terminalEvents, an event named completed is just an event', async () => {
-    const hub = newHub();
+    const hub = hubOver();
     await hub.publish('feed', { event: 'completed', data: 'task 1' });
     const session = await openSession(hub, { stream: 'feed', initial: 'earliest' });
     await until(() => session.sink.named('caught-up').length === 1, 2_000, 'caught-up');
@@ -144,7 +138,7 @@ describe('endpoint with lifecycle (DESIGN §6)', () => {
   });
 
   it('a stream still running is served as usual, whatever lifecycle says', async () => {
-    const hub = newHub();
+    const hub = hubOver();
     const lifecycle = memoryLifecycle();
     await lifecycle.register({ streamId: 'running', type: 'generation', owner: 'ada' });
     const { id } = await hub.publish('running', { event: 'token', data: 'a' });

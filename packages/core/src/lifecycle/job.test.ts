@@ -1,35 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHub, type Hub } from '../hub.ts';
 import { memoryStore } from '../store/memory-store.ts';
 import type { AppendInput, AppendResult, EventStore } from '../store/types.ts';
+import { closeHubs, hubOver, wrapStore } from '../test-support/hubs.ts';
 import { openSession } from '../test-support/open-session.ts';
 import { createStreamGuardian } from './guardian.ts';
 import { startJob } from './job.ts';
 import { memoryLifecycle } from './memory-lifecycle.ts';
 
-const hubs: Hub[] = [];
-function hubOver(store: EventStore = memoryStore()): Hub {
-  const hub = createHub({ store });
-  hubs.push(hub);
-  return hub;
-}
-
-/** `inner` with some methods replaced (the store keeps private fields, so no prototype tricks). */
-function wrapStore(inner: EventStore, overrides: Partial<EventStore>): EventStore {
-  return {
-    kind: inner.kind,
-    append: (stream, events) => inner.append(stream, events),
-    readAfter: (stream, after, limit) => inner.readAfter(stream, after, limit),
-    position: (stream) => inner.position(stream),
-    subscribe: (stream, subscriber) => inner.subscribe(stream, subscriber),
-    close: () => inner.close(),
-    ...overrides,
-  };
-}
-
 afterEach(async () => {
   vi.useRealTimers();
-  for (const hub of hubs.splice(0)) await hub.close();
+  await closeHubs();
 });
 
 describe('startJob', () => {

@@ -1,33 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../hub.ts';
 import { memoryStore } from '../store/memory-store.ts';
 import type { EventStore } from '../store/types.ts';
+import { closeHubs, hubOver, wrapStore } from '../test-support/hubs.ts';
 import { startJob } from './job.ts';
 import { memoryLifecycle } from './memory-lifecycle.ts';
 import { recoverStream } from './recover.ts';
 
-const hubs: Hub[] = [];
-function hubOver(store: EventStore = memoryStore()): Hub {
-  const hub = createHub({ store });
-  hubs.push(hub);
-  return hub;
-}
-
-/** `inner` with some methods replaced (the store keeps private fields, so no prototype tricks). */
-function wrapStore(inner: EventStore, overrides: Partial<EventStore>): EventStore {
-  return {
-    kind: inner.kind,
-    append: (stream, events) => inner.append(stream, events),
-    readAfter: (stream, after, limit) => inner.readAfter(stream, after, limit),
-    position: (stream) => inner.position(stream),
-    subscribe: (stream, subscriber) => inner.subscribe(stream, subscriber),
-    close: () => inner.close(),
-    ...overrides,
-  };
-}
-
 afterEach(async () => {
-  for (const hub of hubs.splice(0)) await hub.close();
+  await closeHubs();
 });
 
 describe('recoverStream', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hmacCursorSigner } from '../cursor-signer.ts';
 import { isResumableSseError } from '../errors.ts';
+import { thrownBy } from '../test-support/thrown-by.ts';
 import {
   type Cursor,
   type CursorSigner,
@@ -16,15 +17,6 @@ const CURSOR_CHARS = /^[A-Za-z0-9._~-]+$/;
 const SECRET = 'a-test-secret-of-enough-bytes!!';
 const unsigned = createCursorCodec();
 const signed = createCursorCodec({ signer: hmacCursorSigner(SECRET) });
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 const epochs = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9]{1,16}$/),

@@ -2,6 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isResumableSseError } from '../errors.ts';
+import { thrownBy } from '../test-support/thrown-by.ts';
 import {
   encodeComment,
   encodeCommentBytes,
@@ -28,15 +29,6 @@ function parse(stream: string): Parsed {
   });
   parser.feed(stream);
   return parsed;
-}
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 /** What a conforming parser hands back as `data`: every line break becomes LF. */

@@ -55,12 +55,7 @@ process.once('exit', () => {
  * await app.stop();
  */
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
-  const child = spawn(process.execPath, ['--conditions=@resumable-sse/source', options.entry], {
-    cwd: options.cwd,
-    env: mergeEnv({ ...options.env, PORT: String(options.port ?? 0) }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
+  const child = spawnApp(options);
 
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => {
@@ -152,12 +147,7 @@ export interface ExitedApp extends ExitStatus {
 export async function runUntilExit(
   options: Omit<StartAppOptions, 'readyTimeoutMs'> & { readonly timeoutMs?: number },
 ): Promise<ExitedApp> {
-  const child = spawn(process.execPath, ['--conditions=@resumable-sse/source', options.entry], {
-    cwd: options.cwd,
-    env: mergeEnv({ ...options.env, PORT: String(options.port ?? 0) }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
+  const child = spawnApp(options);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
@@ -182,6 +172,17 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/** `node --conditions=@resumable-sse/source <entry>` with `PORT`, killed if the test process exits first. */
+function spawnApp(options: Pick<StartAppOptions, 'entry' | 'env' | 'port' | 'cwd'>) {
+  const child = spawn(process.execPath, ['--conditions=@resumable-sse/source', options.entry], {
+    cwd: options.cwd,
+    env: mergeEnv({ ...options.env, PORT: String(options.port ?? 0) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  return child;
 }
 
 function mergeEnv(extra: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { BetterSqlite3Database, SqliteConnection, SqliteStatement, SqlRow, SqlValue } from './types.ts';
+import type { BetterSqlite3Database, SqliteConnection } from './types.ts';
+import { wrapConnection } from './wrap-connection.ts';
 
 type BetterSqlite3Constructor = new (filename: string) => BetterSqlite3Database;
 
@@ -40,35 +41,8 @@ export function isBetterSqlite3Database(value: unknown): value is BetterSqlite3D
 }
 
 export function wrapBetterSqlite3(db: BetterSqlite3Database): SqliteConnection {
-  const filename = db.memory ? '' : resolve(db.name);
-  return {
-    driver: 'better-sqlite3',
-    filename,
-    get isOpen() {
-      return db.open;
-    },
-    get inTransaction() {
-      return db.inTransaction;
-    },
-    exec(sql) {
-      db.exec(sql);
-    },
-    prepare(sql): SqliteStatement {
-      const statement = db.prepare(sql);
-      return {
-        run(...params: SqlValue[]) {
-          statement.run(...params);
-        },
-        get(...params: SqlValue[]) {
-          return statement.get(...params) as SqlRow | undefined;
-        },
-        all(...params: SqlValue[]) {
-          return statement.all(...params) as SqlRow[];
-        },
-      };
-    },
-    close() {
-      db.close();
-    },
-  };
+  return wrapConnection('better-sqlite3', db.memory ? '' : resolve(db.name), db, {
+    isOpen: () => db.open,
+    inTransaction: () => db.inTransaction,
+  });
 }

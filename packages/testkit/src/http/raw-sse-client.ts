@@ -1,8 +1,7 @@
 import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { CONTROL_EVENTS } from '@resumable-sse/core/protocol';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { SseEventRecord } from './sse-event-record.ts';
 import { waitUntil } from './wait.ts';
 
 export interface RawSseOptions {
@@ -20,17 +19,9 @@ const MAX_KEPT_TEXT = 1_048_576;
  * A raw HTTP reader: one `node:http` request (no agent, no pooling), its body decoded
  * (also gzip/deflate/br, should a middleware compress it) and parsed with `eventsource-parser`.
  */
-export class RawSseConnection {
+export class RawSseConnection extends SseEventRecord {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  /** Every event, control events included, in arrival order. */
-  readonly events: EventSourceMessage[] = [];
-  /** Application events: everything but `reset` and `caught-up`. */
-  readonly appEvents: EventSourceMessage[] = [];
-  readonly resets: EventSourceMessage[] = [];
-  readonly caughtUps: EventSourceMessage[] = [];
-  readonly comments: string[] = [];
-  readonly retries: number[] = [];
   /** Arrival time (`performance.now()`) of each event, index for index. */
   readonly eventTimes: number[] = [];
   /** The decoded body text (the first 1 MiB). */
@@ -39,31 +30,18 @@ export class RawSseConnection {
   bytes = 0;
   /** `performance.now()` when the first body byte arrived. */
   firstByteAt: number | undefined;
-  /** The response ended or its socket closed. */
-  ended = false;
   readonly #request: ClientRequest;
   readonly #response: IncomingMessage;
   readonly #body: Readable;
 
   constructor(req: ClientRequest, res: IncomingMessage, options: RawSseOptions) {
+    super();
     this.#request = req;
     this.#response = res;
     this.status = res.statusCode ?? 0;
     this.headers = res.headers;
     this.#body = decoded(res);
-    const keep = options.keepDataChars;
-    const parser = createParser({
-      onEvent: (received) => {
-        const event = keep === undefined ? received : { ...received, data: received.data.slice(0, keep) };
-        this.events.push(event);
-        this.eventTimes.push(performance.now());
-        if (event.event === CONTROL_EVENTS.reset) this.resets.push(event);
-        else if (event.event === CONTROL_EVENTS.caughtUp) this.caughtUps.push(event);
-        else this.appEvents.push(event);
-      },
-      onComment: (comment) => this.comments.push(comment),
-      onRetry: (retry) => this.retries.push(retry),
-    });
+    const parser = this.recordingParser(options.keepDataChars, () => this.eventTimes.push(performance.now()));
     const decoder = new TextDecoder();
     let sinceBreak = 0;
     this.#body.on('data', (chunk: Buffer) => {
@@ -90,18 +68,6 @@ export class RawSseConnection {
     res.once('close', () => {
       if (!res.complete) this.#body.destroy();
     });
-  }
-
-  waitForEvents(count: number, timeoutMs?: number): Promise<void> {
-    return waitUntil(
-      () => this.appEvents.length >= count,
-      `${count} events (have ${this.appEvents.length})`,
-      timeoutMs,
-    );
-  }
-
-  waitForCaughtUp(timeoutMs?: number): Promise<void> {
-    return waitUntil(() => this.caughtUps.length > 0, 'caught-up', timeoutMs);
   }
 
   waitForEnd(timeoutMs?: number): Promise<void> {

@@ -1,5 +1,5 @@
-import { CONTROL_EVENTS } from '@resumable-sse/core/protocol';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceParser } from 'eventsource-parser';
+import { SseEventRecord } from './sse-event-record.ts';
 import { sleep, waitUntil } from './wait.ts';
 
 export interface WebSseReaderOptions {
@@ -14,38 +14,19 @@ export interface WebSseReaderOptions {
  * `TextDecoder`), as a runtime without Node would: for adapters tested through `fetch`-style
  * entry points such as Hono's `app.request()`.
  */
-export class WebSseReader {
-  readonly events: EventSourceMessage[] = [];
-  readonly appEvents: EventSourceMessage[] = [];
-  readonly resets: EventSourceMessage[] = [];
-  readonly caughtUps: EventSourceMessage[] = [];
-  readonly comments: string[] = [];
-  readonly retries: number[] = [];
+export class WebSseReader extends SseEventRecord {
   /** Body chunks read so far. */
   chunks = 0;
-  /** The body ended (or errored). */
-  ended = false;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
 
   constructor(response: Response, options: WebSseReaderOptions = {}) {
+    super();
     if (!response.body) throw new Error('The response has no body');
     this.#reader = response.body.getReader();
-    const keep = options.keepDataChars;
-    const parser = createParser({
-      onEvent: (received) => {
-        const event = keep === undefined ? received : { ...received, data: received.data.slice(0, keep) };
-        this.events.push(event);
-        if (event.event === CONTROL_EVENTS.reset) this.resets.push(event);
-        else if (event.event === CONTROL_EVENTS.caughtUp) this.caughtUps.push(event);
-        else this.appEvents.push(event);
-      },
-      onComment: (comment) => this.comments.push(comment),
-      onRetry: (retry) => this.retries.push(retry),
-    });
-    void this.#read(parser, options.slowRead);
+    void this.#read(this.recordingParser(options.keepDataChars), options.slowRead);
   }
 
-  async #read(parser: ReturnType<typeof createParser>, slow: WebSseReaderOptions['slowRead']): Promise<void> {
+  async #read(parser: EventSourceParser, slow: WebSseReaderOptions['slowRead']): Promise<void> {
     const decoder = new TextDecoder();
     try {
       for (;;) {
@@ -59,18 +40,6 @@ export class WebSseReader {
       // An errored body ends the stream as far as a client can tell.
     }
     this.ended = true;
-  }
-
-  waitForEvents(count: number, timeoutMs?: number): Promise<void> {
-    return waitUntil(
-      () => this.appEvents.length >= count,
-      `${count} events (have ${this.appEvents.length})`,
-      timeoutMs,
-    );
-  }
-
-  waitForCaughtUp(timeoutMs?: number): Promise<void> {
-    return waitUntil(() => this.caughtUps.length > 0, 'caught-up', timeoutMs);
   }
 
   waitForEnd(timeoutMs?: number): Promise<void> {
