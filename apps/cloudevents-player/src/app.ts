@@ -2,6 +2,7 @@ import { type Hub, isResumableSseError } from '@resumable-sse/core';
 import { errorBody, HttpError, isHttpError } from '@resumable-sse/demo-support';
 import { sse } from '@resumable-sse/express';
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import { cloudEventToJson } from './cloudevents/cloudevent-to-json.ts';
 import { readCloudEvents } from './cloudevents/read-cloudevents.ts';
 import type { PlayerPage } from './page/player-page.ts';
 import { PING_EVENT, pingData } from './ping.ts';
@@ -45,11 +46,15 @@ export function createPlayerApp(options: PlayerAppOptions): Express {
 
   app.post('/events', async (req, res) => {
     const events = await readCloudEvents(req, maxBodyBytes);
+    // Every event is serialized before any is stored: one that cannot be refuses the whole batch.
+    const data = events.map((event, index) =>
+      cloudEventToJson(event, events.length > 1 ? `Event at index ${index} of the batch: ` : ''),
+    );
     const published = await hub.publishBatch(
       CLOUDEVENTS_STREAM,
-      events.map((event) => ({
+      events.map((event, index) => ({
         event: CLOUDEVENT_EVENT,
-        data: JSON.stringify(event),
+        data: data[index]!,
         // `source` + `id` identify a CloudEvent: a producer that retries a delivery must not show it twice.
         idempotencyKey: `ce:${JSON.stringify([event.source, event.id])}`,
       })),

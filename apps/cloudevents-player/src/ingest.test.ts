@@ -118,6 +118,20 @@ describe('POST /events takes CloudEvents in every mode', () => {
     accepted.push(event);
   });
 
+  it('a leap-second time (RFC 3339 allows 23:59:60), kept as sent', async () => {
+    const event = { ...sampleEvent({ type: 'com.example.leap' }), time: '2016-12-31T23:59:60Z' };
+    expect((await postEvents(app.url, event)).status).toBe(200);
+    const { data, ...attributes } = sampleEvent({ type: 'com.example.leap.binary' });
+    const headers = { ...binaryHeaders({ ...attributes, data }), 'ce-time': '2016-12-31T23:59:60Z' };
+    expect((await postEvents(app.url, JSON.stringify(data), headers)).status).toBe(200);
+    accepted.push(event, {
+      ...attributes,
+      time: '2016-12-31T23:59:60Z',
+      datacontenttype: 'application/json',
+      data,
+    });
+  });
+
   it('each accepted CloudEvent is one `event: cloudevent` on GET /stream, as JSON, in order', async () => {
     const { events, cloudEvents } = await replayStream(app.url);
     expect(events.map((event) => event.event)).toEqual(accepted.map(() => 'cloudevent'));
@@ -198,6 +212,50 @@ describe('POST /events refuses bad input with a JSON error and stores nothing', 
       'Event at index 2 of the batch: missing required attribute "source".',
     );
     await expectRefused(400, sampleEvent(), BATCH, 'A batch body is a JSON array of events.');
+  });
+
+  it('400 for JSON nested too deeply to store, in any mode: the whole batch refused', async () => {
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    const nested = (where: 'data' | 'ext') =>
+      `${JSON.stringify(sampleEvent()).slice(0, -1)},"${where}":${deep}}`;
+    expect(nested('data').length).toBeLessThan(MAX_BODY_BYTES);
+    const message = 'JSON is nested too deeply to store; send data with fewer levels of nesting.';
+    await expectRefused(400, nested('data'), STRUCTURED, `The event's ${message}`);
+    await expectRefused(400, nested('ext'), STRUCTURED, `The event's ${message}`);
+    await expectRefused(
+      400,
+      `[${JSON.stringify(sampleEvent())},${nested('data')}]`,
+      BATCH,
+      `Event at index 1 of the batch: its ${message}`,
+    );
+    await expectRefused(400, deep, binaryHeaders(sampleEvent()), `The event's ${message}`);
+  });
+
+  it('400 for a data_base64 that is not base64 text', async () => {
+    await expectRefused(
+      400,
+      { ...sampleEvent({ data: undefined }), data_base64: 'not base64!' },
+      STRUCTURED,
+      'Attribute "data_base64" is not valid base64.',
+    );
+    await expectRefused(
+      400,
+      { ...sampleEvent({ data: undefined }), data_base64: { bytes: [1, 2] } },
+      STRUCTURED,
+      'Attribute "data_base64" must be a string of base64, got object.',
+    );
+    await expectRefused(
+      400,
+      [sampleEvent(), { ...sampleEvent({ data: undefined }), data_base64: 42 }],
+      BATCH,
+      'Event at index 1 of the batch: attribute "data_base64" must be a string of base64, got number.',
+    );
+    await expectRefused(
+      400,
+      '{}',
+      { ...binaryHeaders(sampleEvent()), 'ce-data_base64': '%%%' },
+      'Attribute "data_base64" (header ce-data_base64) is not valid base64.',
+    );
   });
 
   it('415 for a request that carries no CloudEvent', async () => {

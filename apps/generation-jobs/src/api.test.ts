@@ -19,7 +19,7 @@ let app: RunningApp;
 beforeAll(async () => {
   app = await startApp({
     entry: JOBS_ENTRY,
-    env: { STORE: 'memory', MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
+    env: { STORE: 'memory', MAX_BODY_BYTES: String(MAX_BODY_BYTES), HEARTBEAT_MS: '250' },
   });
 });
 afterAll(async () => {
@@ -218,10 +218,12 @@ describe('other routes', () => {
     expect(response).toMatchObject({ status: 404, body: { error: 'No route for GET /nope.' } });
   });
 
-  it('GET / serves the page and its script', async () => {
+  it('GET / serves the page, telling it HEARTBEAT_MS, and its script', async () => {
     const page = await fetch(`${app.url}/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(await page.text()).toContain('<script type="module" src="/page.js">');
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="/page.js">');
+    expect(html).toContain('<meta name="heartbeat-ms" content="250" />');
     const script = await fetch(`${app.url}/page.js`);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect((await script.text()).length).toBeGreaterThan(1_000);

@@ -34,7 +34,7 @@ runMain(async () => {
   });
   const settings = readJobSettings(process.env);
   const logError = (line: string) => console.error(line);
-  const page = await buildJobsPage();
+  const page = await buildJobsPage({ heartbeatMs: config.heartbeatMs });
   const opened = await openStore(config);
   const { lifecycle, close: closeLifecycle } = await openLifecycle(config, opened);
   const metrics = createJobMetrics({ lifecycle, logError });

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MARKER, outputFor, tokensFor } from './jobs/generator.ts';
 import { JOBS_ENTRY } from './test-support/jobs-api.ts';
 
-const SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
+/** Saved on every run (git ignores it); `UPDATE_DOCS_SCREENSHOT=1` also refreshes docs/screenshot.png. */
+const SCREENSHOT = fileURLToPath(new URL('../test-results/page.png', import.meta.url));
+const DOCS_SCREENSHOT = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
 
 let browser: LaunchedChromium;
 let app: RunningApp;
@@ -95,11 +97,33 @@ describe('the jobs page in a real browser', () => {
     expect(await page.locator('#detail').textContent()).toBe(`Done: ${tokens} tokens.`);
     expect(await page.locator('#job-prompt').textContent()).toBe(prompt);
     await page.screenshot({ path: SCREENSHOT });
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: DOCS_SCREENSHOT });
 
     // A reload after the end shows the finished job as it was, without asking for it again.
     await page.reload();
     await page.locator('#job[data-state="completed"]').waitFor();
     expect(await page.locator('#output').textContent()).toBe(expected);
+  });
+
+  it('leaves a server that stopped answering mid-job after two silent HEARTBEAT_MS, not the client default of 30 s', async () => {
+    const { page } = browser;
+    await page.goto(app.url);
+    await startJob(page, 'a job whose server freezes', 1000, 50);
+    await expect.poll(() => received(page)).toBeGreaterThanOrEqual(2);
+    await page.locator('#connection[data-status="live"]').waitFor();
+    // Frozen, not stopped: the connection stays open and simply goes silent.
+    process.kill(app.pid, 'SIGSTOP');
+    try {
+      const frozenAt = Date.now();
+      await page.locator('#connection[data-status="reconnecting"]').waitFor({ timeout: 10_000 });
+      // HEARTBEAT_MS is 1000 here: the page waited for two of them (and some slack).
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(2_000);
+    } finally {
+      process.kill(app.pid, 'SIGCONT');
+    }
+    await page.locator('#connection[data-status="live"]').waitFor({ timeout: 10_000 });
+    await page.click('#cancel');
+    await page.locator('#job[data-state="failed"]').waitFor({ timeout: 10_000 });
   });
 
   it('shows a failed job and a cancelled one', async () => {

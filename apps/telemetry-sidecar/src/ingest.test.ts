@@ -24,6 +24,8 @@ beforeAll(async () => {
       STORE: 'memory',
       MAX_BODY_BYTES: String(MAX_BODY_BYTES),
       MAX_ENVELOPE_BYTES: String(MAX_ENVELOPE_BYTES),
+      // No heartbeats: the page must then not expect any (the client's own default is 30 s).
+      HEARTBEAT_MS: '0',
     },
   });
 });
@@ -209,10 +211,12 @@ describe('other routes', () => {
     expect(remote.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('serves the overlay page and its script', async () => {
+  it('serves the overlay page, telling it HEARTBEAT_MS, and its script', async () => {
     const page = await fetch(`${app.url}/`);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await page.text()).toContain('<script type="module" src="/overlay.js"></script>');
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="/overlay.js"></script>');
+    expect(html).toContain('<meta name="heartbeat-ms" content="0" />');
     const script = await fetch(`${app.url}/overlay.js`);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect((await script.text()).length).toBeGreaterThan(1000);

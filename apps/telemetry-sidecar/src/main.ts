@@ -45,7 +45,7 @@ runMain(async () => {
       2 ** 31,
     ),
   };
-  const page = await buildOverlayPage();
+  const page = await buildOverlayPage({ heartbeatMs: config.heartbeatMs });
   const opened = await openStore(config);
   const hub = createHub({ store: opened.store });
   const app = createSidecarApp({ hub, page, limits, heartbeatMs: config.heartbeatMs });

@@ -160,6 +160,23 @@ describe('the overlay page in a real browser', () => {
     if (process.env.UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: DOCS_SCREENSHOT });
   });
 
+  it('leaves a sidecar that stopped answering after two silent HEARTBEAT_MS, not the client default of 30 s', async () => {
+    const { page } = browser;
+    const app = await start({ STORE: 'memory', HEARTBEAT_MS: '300' }, await freePort());
+    await page.goto(app.url);
+    await page.locator('#status[data-status="live"]').waitFor();
+    // Frozen, not stopped: the connection stays open and simply goes silent.
+    process.kill(app.pid, 'SIGSTOP');
+    try {
+      const frozenAt = Date.now();
+      await page.locator('#status[data-status="reconnecting"]').waitFor({ timeout: 8_000 });
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      process.kill(app.pid, 'SIGCONT');
+    }
+    await page.locator('#status[data-status="live"]').waitFor({ timeout: 10_000 });
+  });
+
   it('on reset (a memory store that restarted) clears the list and rebuilds it from the sidecar', async () => {
     const { page } = browser;
     const port = await freePort();

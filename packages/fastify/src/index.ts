@@ -44,9 +44,30 @@ declare module 'fastify' {
   }
 }
 
+/** Marks a handler made by `sseRoute` with its options, so the plugin can build its endpoint up front. */
+const ROUTE_OPTIONS = Symbol('@resumable-sse/fastify route options');
+
+type SseRouteHandler = { readonly [ROUTE_OPTIONS]?: SseReplyOptions };
+
 const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub }) => {
-  // One endpoint per options object: `sseRoute` passes the same object on every request.
+  // One endpoint per options object, kept as long as the object lives: `sseRoute` and a hoisted
+  // constant pass the same object on every request. A new object per request gets a new
+  // endpoint (about a microsecond: it only validates the options) that goes with the object.
   const endpoints = new WeakMap<SseReplyOptions, SseEndpoint<FastifyRequest>>();
+  const endpointFor = (options: SseReplyOptions): SseEndpoint<FastifyRequest> => {
+    let endpoint = endpoints.get(options);
+    if (endpoint === undefined) {
+      endpoint = createSseEndpoint(hub, options);
+      endpoints.set(options, endpoint);
+    }
+    return endpoint;
+  };
+  // An `sseRoute` route gets its endpoint when it is added: bad options fail at startup, not on
+  // the first request.
+  fastify.addHook('onRoute', (route) => {
+    const options = (route.handler as SseRouteHandler)[ROUTE_OPTIONS];
+    if (options !== undefined) endpointFor(options);
+  });
   // Open streams would hold `fastify.close()` forever: end them (clients resume elsewhere).
   const open = new Set<SseSink>();
   fastify.addHook('preClose', async () => {
@@ -54,12 +75,7 @@ const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub })
   });
 
   fastify.decorateReply('sse', async function sse(this: FastifyReply, options: SseReplyOptions) {
-    let endpoint = endpoints.get(options);
-    if (endpoint === undefined) {
-      endpoint = createSseEndpoint(hub, options);
-      endpoints.set(options, endpoint);
-    }
-    const plan = await endpoint.handle(toSseRequest(this.request.raw, this.raw), this.request);
+    const plan = await endpointFor(options).handle(toSseRequest(this.request.raw, this.raw), this.request);
     if (plan.kind === 'response') return this.code(plan.status).headers(plan.headers).send(plan.body);
     // Hijacked: Fastify's onSend hooks (`@fastify/compress` among them) never see the stream.
     // Headers set on the reply earlier (hooks, `@fastify/cors`) are kept.
@@ -80,11 +96,17 @@ const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub })
 /** Registers `reply.sse` for this context, bound to one hub. */
 export const resumableSse = fp(plugin, { name: '@resumable-sse/fastify', fastify: '5.x' });
 
-/** A route handler streaming with fixed options: `app.get('/stream', sseRoute({ stream: 'news' }))`. */
+/**
+ * A route handler streaming with fixed options: `app.get('/stream', sseRoute({ stream: 'news' }))`.
+ * Its endpoint is built once, when the route is added in a context where the plugin is registered,
+ * so invalid options throw from `app.get` (`INVALID_OPTION`, `INVALID_STREAM_NAME`). Options that
+ * depend on the request are functions of it: `stream: (request) => …`.
+ */
 export function sseRoute<RawServer extends RawServerBase = RawServerDefault>(
   options: SseReplyOptions,
 ): RouteHandlerMethod<RawServer> {
-  return function handler(_request, reply) {
+  const handler: RouteHandlerMethod<RawServer> = function handler(_request, reply) {
     return reply.sse(options);
   };
+  return Object.assign(handler, { [ROUTE_OPTIONS]: options });
 }

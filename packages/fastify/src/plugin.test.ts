@@ -1,5 +1,6 @@
 /** Fastify specifics: the plugin's encapsulation and `fastify.close()` with streams open. */
-import { createHub, memoryStore } from '@resumable-sse/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHub, isResumableSseError, memoryStore } from '@resumable-sse/core';
 import { openHttp2Sse, openSse } from '@resumable-sse/testkit/http';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,6 +95,69 @@ describe('resumableSse plugin', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
     await connection.waitForEnd();
     expect(hub.stats().connections).toBe(0);
+  });
+});
+
+/** A heartbeat event's `data`, counting its calls and the distinct ticks they were for. */
+function countedHeartbeat() {
+  const counter = {
+    calls: 0,
+    ticks: new Set<number>(),
+    data: (now: number) => {
+      counter.calls += 1;
+      counter.ticks.add(now);
+      return String(now);
+    },
+    reset() {
+      counter.calls = 0;
+      counter.ticks.clear();
+    },
+  };
+  return counter;
+}
+
+describe('endpoints', () => {
+  it('builds an sseRoute endpoint when the route is added, so bad options throw from app.get', async () => {
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    await app.register(resumableSse, { hub: newHub() });
+    let error: unknown;
+    try {
+      app.get('/bad', sseRoute({ stream: 'feed', heartbeatMs: -1 }));
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(isResumableSseError(error, 'INVALID_OPTION')).toBe(true);
+    expect((error as Error).message).toMatch(/heartbeatMs must be a whole number/);
+    expect(() => app.get('/bad-name', sseRoute({ stream: '' }))).toThrow(/Invalid stream name/);
+  });
+
+  it('shares one endpoint across the requests of an sseRoute route; a new options object per request gets its own', async () => {
+    const hub = newHub();
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    await app.register(resumableSse, { hub });
+    const [shared, inline] = [countedHeartbeat(), countedHeartbeat()];
+    app.get(
+      '/route',
+      sseRoute({ stream: 'feed', heartbeatMs: 20, heartbeatEvent: { event: 'ping', data: shared.data } }),
+    );
+    app.get('/inline', (_request, reply) =>
+      reply.sse({ stream: 'feed', heartbeatMs: 20, heartbeatEvent: { event: 'ping', data: inline.data } }),
+    );
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    for (const path of ['route', 'route', 'route', 'inline', 'inline', 'inline']) {
+      const connection = await openSse(`${base}/${path}`);
+      cleanups.push(() => connection.close());
+      await connection.waitForCaughtUp();
+    }
+    shared.reset();
+    inline.reset();
+    await sleep(200);
+    // One endpoint encodes the heartbeat event once per tick for all its connections.
+    expect(shared.ticks.size).toBeGreaterThan(2);
+    expect(shared.calls).toBe(shared.ticks.size);
+    expect(inline.calls).toBe(3 * inline.ticks.size);
   });
 });
 

@@ -4,6 +4,12 @@
  * @module
  */
 
+export {
+  type ExpectedSession,
+  expectConsecutiveIds,
+  expectSession,
+  type ServedHub,
+} from './http/assertions.ts';
 export { type CountingStore, countingStore } from './http/counting-store.ts';
 export { describeSseAdapter } from './http/describe-sse-adapter.ts';
 export { type ReceivedMessage, RecordingEventSource } from './http/event-source-client.ts';

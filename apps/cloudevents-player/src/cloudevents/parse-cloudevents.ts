@@ -55,6 +55,7 @@ function jsonEvent(raw: Record<string, unknown>, where: string): CloudEventJson 
     (name) => `"${name}"`,
     where,
   );
+  assertBase64(raw.data_base64, '"data_base64"', where);
   return validated(raw, raw.time, where);
 }
 
@@ -65,6 +66,7 @@ function jsonEvent(raw: Record<string, unknown>, where: string): CloudEventJson 
 function binaryEvent(headers: RequestHeaders, body: Uint8Array): CloudEventJson {
   const header = (name: string) => firstValue(headers[`ce-${name}`]);
   assertRequiredPresent(header, (name) => `"${name}" (header ce-${name})`, '');
+  assertBase64(header('data_base64'), '"data_base64" (header ce-data_base64)', '');
   const contentType = firstValue(headers['content-type']);
   let event: CloudEvent<unknown>;
   try {
@@ -94,10 +96,7 @@ function assertRequiredPresent(
   where: string,
 ): void {
   const refuse = (problem: string): never => {
-    throw new HttpError(
-      400,
-      where ? `${where}${problem}` : `${problem.charAt(0).toUpperCase()}${problem.slice(1)}`,
-    );
+    throw refusal(where, problem);
   };
   for (const name of REQUIRED_ATTRIBUTES) {
     const given = value(name);
@@ -112,6 +111,39 @@ function assertRequiredPresent(
   }
 }
 
+/**
+ * Refuses a `data_base64` that is not base64 text. The SDK decodes it with `atob` before it
+ * validates anything, so a number, an object or a stray character would surface as an
+ * exception that names nothing (and a deeply nested array as a stack overflow).
+ */
+function assertBase64(value: unknown, label: string, where: string): void {
+  if (value === undefined || value === null) return;
+  const problem =
+    typeof value !== 'string'
+      ? `attribute ${label} must be a string of base64, got ${Array.isArray(value) ? 'an array' : typeof value}.`
+      : isBase64(value)
+        ? ''
+        : `attribute ${label} is not valid base64.`;
+  if (problem !== '') throw refusal(where, problem);
+}
+
+/** A 400 for `problem` (lower-case first), prefixed with where the event is in a batch. */
+function refusal(where: string, problem: string): HttpError {
+  return new HttpError(
+    400,
+    where ? `${where}${problem}` : `${problem.charAt(0).toUpperCase()}${problem.slice(1)}`,
+  );
+}
+
+function isBase64(text: string): boolean {
+  try {
+    atob(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the SDK's strict validation and returns the event's JSON, with `time` exactly as sent. */
 function validated(attributes: Record<string, unknown>, rawTime: unknown, where: string): CloudEventJson {
   let event: CloudEvent<unknown>;
@@ -120,8 +152,10 @@ function validated(attributes: Record<string, unknown>, rawTime: unknown, where:
   } catch (error) {
     throw new HttpError(400, `${where}${describeValidationError(error)}`);
   }
-  const json: Record<string, unknown> = event.toJSON();
-  // `toJSON` rewrites time to UTC milliseconds and fills in "now" when there was none.
+  // Not `event.toJSON()`: it rewrites `time` through `Date`, which fills in "now" when there was
+  // none and throws on a valid RFC 3339 leap second (`23:59:60Z`).
+  const json: Record<string, unknown> = { ...event };
+  if (json.data_base64 && json.data) delete json.data;
   if (rawTime === undefined) delete json.time;
   else json.time = rawTime;
   return json as CloudEventJson;

@@ -17,10 +17,10 @@ export interface PlayerPageOptions {
 }
 
 export async function buildPlayerPage(options: PlayerPageOptions): Promise<PlayerPage> {
-  const { html: template, script } = await bundlePage(
+  const { html, script } = await bundlePage(
     new URL('./index.html', import.meta.url),
     new URL('./player.ts', import.meta.url),
+    { heartbeatMs: options.heartbeatMs },
   );
-  const html = template.replace('%HEARTBEAT_MS%', String(options.heartbeatMs));
   return { html, script, scriptPath: '/player.js' };
 }

@@ -10,6 +10,7 @@ import {
   type FetchLike,
   type StreamEvent,
 } from '@resumable-sse/client';
+import { pageHeartbeatTimeoutMs } from '@resumable-sse/demo-support/page';
 import { type ConnectionView, connectionView, tooltipText } from './connection-state.ts';
 import {
   type EventFilter,
@@ -43,8 +44,6 @@ const detailEmpty = element('detail-empty');
 const detailBody = element('detail-body');
 element('events-url').textContent = new URL('/events', location.href).toString();
 
-const heartbeatMs =
-  Number(document.querySelector<HTMLMetaElement>('meta[name="heartbeat-ms"]')?.content) || 0;
 const log = new EventLog<HTMLLIElement>(MAX_ROWS);
 const known: Record<(typeof FILTER_ATTRIBUTES)[number], Set<string>> = {
   type: new Set(),
@@ -257,7 +256,7 @@ const RESET_EXPLANATIONS: Record<string, string> = {
 client = createEventStreamClient(new URL('/stream', location.href), {
   fetch: watchedFetch,
   // Two silent heartbeats (the seed: "if no ping after 60 s, assume the connection dead").
-  heartbeatTimeoutMs: heartbeatMs > 0 ? 2 * heartbeatMs + 1_000 : 0,
+  heartbeatTimeoutMs: pageHeartbeatTimeoutMs(),
   // A local player comes back quickly: do not wait the default 30 s between attempts.
   backoff: { maxMs: 5_000 },
   onEvent(event) {

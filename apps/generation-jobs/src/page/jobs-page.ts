@@ -8,10 +8,16 @@ export interface JobsPage {
   readonly scriptPath: '/page.js';
 }
 
-export async function buildJobsPage(): Promise<JobsPage> {
+export interface JobsPageOptions {
+  /** The stream's `:` heartbeat interval (`HEARTBEAT_MS`), for the page's heartbeat timeout. 0: none. */
+  readonly heartbeatMs: number;
+}
+
+export async function buildJobsPage(options: JobsPageOptions): Promise<JobsPage> {
   const { html, script } = await bundlePage(
     new URL('./index.html', import.meta.url),
     new URL('./page.ts', import.meta.url),
+    { heartbeatMs: options.heartbeatMs },
   );
   return { html, script, scriptPath: '/page.js' };
 }

@@ -10,6 +10,7 @@ import {
   type EventStreamClient,
   type StreamEvent,
 } from '@resumable-sse/client';
+import { pageHeartbeatTimeoutMs } from '@resumable-sse/demo-support/page';
 import {
   COMPLETED_EVENT,
   FAILED_EVENT,
@@ -39,6 +40,7 @@ interface SavedJob {
 const JOB_KEY = 'generation-jobs:job';
 const USER_KEY = 'generation-jobs:user';
 const cursorKey = (id: string) => `generation-jobs:cursor:${id}`;
+const heartbeatTimeoutMs = pageHeartbeatTimeoutMs();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('new-job');
@@ -174,6 +176,8 @@ function watch(watched: SavedJob): void {
     headers: authorization,
     storage: sessionStorage,
     storageKey: cursorKey(watched.id),
+    // Two silent heartbeats, from the server's HEARTBEAT_MS (0: none, so never).
+    heartbeatTimeoutMs,
     backoff: { initialMs: 500, maxMs: 5_000 },
     onEvent,
     onReset() {

@@ -8,10 +8,16 @@ export interface OverlayPage {
   readonly scriptPath: '/overlay.js';
 }
 
-export async function buildOverlayPage(): Promise<OverlayPage> {
+export interface OverlayPageOptions {
+  /** The stream's `:` heartbeat interval (`HEARTBEAT_MS`), for the page's heartbeat timeout. 0: none. */
+  readonly heartbeatMs: number;
+}
+
+export async function buildOverlayPage(options: OverlayPageOptions): Promise<OverlayPage> {
   const { html, script } = await bundlePage(
     new URL('./index.html', import.meta.url),
     new URL('./overlay.ts', import.meta.url),
+    { heartbeatMs: options.heartbeatMs },
   );
   return { html, script, scriptPath: '/overlay.js' };
 }

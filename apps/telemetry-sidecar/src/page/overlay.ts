@@ -4,6 +4,7 @@
  * Runs in the browser; bundled by `overlay-page.ts`.
  */
 import { type ClientStatus, createEventStreamClient, type StreamEvent } from '@resumable-sse/client';
+import { pageHeartbeatTimeoutMs } from '@resumable-sse/demo-support/page';
 import { type EnvelopeSummary, summarizeEnvelope } from './summarize-envelope.ts';
 
 /** Rows kept in the page; older ones leave the DOM (the count still counts them). */
@@ -117,6 +118,8 @@ const RESET_EXPLANATIONS: Record<string, string> = {
 };
 
 const client = createEventStreamClient(streamUrl, {
+  // Two silent heartbeats, from the sidecar's HEARTBEAT_MS (0: none, so never).
+  heartbeatTimeoutMs: pageHeartbeatTimeoutMs(),
   onEvent(event) {
     if (event.event === 'application/x-sentry-envelope') addEnvelope(event);
   },

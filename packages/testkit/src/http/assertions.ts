@@ -6,7 +6,10 @@ import {
 } from '@resumable-sse/core/protocol';
 import { expect } from 'vitest';
 import type { Served } from './fixture.ts';
-import type { RawSseConnection } from './raw-sse-client.ts';
+import type { SseEventRecord } from './sse-event-record.ts';
+
+/** What the assertions read of a server: its hub's codec and the position of stream `feed`. */
+export type ServedHub = Pick<Served, 'hub' | 'store'>;
 
 export interface ExpectedSession {
   /** The `reset` expected before the replay, if any. */
@@ -18,10 +21,11 @@ export interface ExpectedSession {
 /**
  * Waits for `caught-up` and checks what came before it, exactly: the optional `reset`, the
  * replayed events, `caught-up` with the right count and head. Returns the parsed `reset`.
+ * Any reader will do (`RawSseConnection`, `WebSseReader`); the stream is `feed`.
  */
 export async function expectSession(
-  served: Served,
-  connection: RawSseConnection,
+  served: ServedHub,
+  connection: Pick<SseEventRecord, 'events' | 'waitForCaughtUp'>,
   expected: ExpectedSession,
 ): Promise<{ reset: ResetPayload | undefined; resetId: string | undefined }> {
   await connection.waitForCaughtUp();
@@ -66,7 +70,7 @@ export async function expectSession(
 
 /** Every application event's id decodes to consecutive offsets in the current epoch. */
 export function expectConsecutiveIds(
-  served: Served,
+  served: Pick<Served, 'hub'>,
   ids: ReadonlyArray<string | undefined>,
   firstOffset: number,
 ): void {
