@@ -8,6 +8,7 @@
 import type { CursorCodec } from '../protocol/cursor-codec.ts';
 import { encodeEventBytes } from '../protocol/encode-event.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, Subscription } from '../store/types.ts';
+import { withRetries } from './replay-reads.ts';
 
 export interface ChannelListener {
   /** A live event and its frame, encoded once for every listener. */
@@ -29,6 +30,8 @@ export class Channel {
   #epoch: string | undefined;
   #filling = false;
   #ended = false;
+  /** Aborts on dispose, so a gap read waiting to retry stops. */
+  readonly #lifetime = new AbortController();
 
   constructor(stream: string, store: EventStore, codec: CursorCodec, onEmpty: (channel: Channel) => void) {
     this.stream = stream;
@@ -99,7 +102,11 @@ export class Channel {
           this.#deliver(next);
           continue;
         }
-        const missing = await this.#store.readAfter(this.stream, last, next.offset - last - 1);
+        // Retried briefly: a failure here ends every connection on the stream.
+        const missing = await withRetries(
+          () => this.#store.readAfter(this.stream, last, next.offset - last - 1),
+          this.#lifetime.signal,
+        );
         if (this.#ended) return;
         if (missing[0]?.offset !== last + 1) {
           // The skipped events are no longer retained: listeners must resume and get `reset`.
@@ -139,6 +146,7 @@ export class Channel {
 
   #dispose(): void {
     this.#ended = true;
+    this.#lifetime.abort();
     this.#backlog.length = 0;
     this.#subscription.unsubscribe();
     this.#onEmpty(this);

@@ -6,6 +6,9 @@
  *   2. `ReplaySession.run` subscribes FIRST, then reads history from the store page by page
  *      (awaiting drain), merges the live events that arrived meanwhile by offset — nothing falls
  *      in the gap, nothing is sent twice — sends `caught-up`, and forwards live events.
+ *      Every store read of a replay goes through the hub's replay-read limiter and is retried
+ *      after a short pause if it fails (`replay-reads.ts`), so a reconnect storm queues in the
+ *      engine instead of timing out on the store.
  *   3. While live, a gap in offsets is filled from the store, a subscriber whose unsent bytes
  *      pass the high-water mark is disconnected (it resumes with its cursor), and one shared
  *      timer per interval sends heartbeats and enforces `maxConnectionMs`.
@@ -23,6 +26,7 @@ import { encodeCommentBytes, encodeEventBytes } from '../protocol/encode-event.t
 import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
 import type { ChannelListener } from './channel.ts';
 import type { Beating, HeartbeatScheduler } from './heartbeat-scheduler.ts';
+import { type ReplayReadLimiter, readForReplay, replayReadLimiterOf } from './replay-reads.ts';
 import type { InitialPolicy, SseSink } from './types.ts';
 
 /** Longest requested cursor echoed back in a `reset`. */
@@ -45,12 +49,15 @@ export interface PlanReplayInput {
   readonly initial: InitialPolicy;
   readonly futureGraceMs: number;
   readonly signal?: AbortSignal;
+  /** Runs each store read (limits, retries); by default the read runs as is. */
+  readonly read?: <T>(read: () => Promise<T>) => Promise<T>;
 }
 
 /** Decides where a subscription starts: one branch per row of the replay table. */
 export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
   const { store, codec, stream, requested } = input;
-  let position = await store.position(stream);
+  const read = input.read ?? ((run) => run());
+  let position = await read(() => store.position(stream));
   const oldestCursor = () =>
     position.oldest === null ? null : codec.encode({ epoch: position.epoch, offset: position.oldest });
   const reset = (reason: ResetReason, start: number): ReplayPlan => ({
@@ -80,7 +87,7 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
     const deadline = Date.now() + input.futureGraceMs;
     while (cursor.offset > position.head && Date.now() < deadline && !input.signal?.aborted) {
       await sleep(Math.min(FUTURE_POLL_MS, Math.max(1, deadline - Date.now())));
-      position = await store.position(stream);
+      position = await read(() => store.position(stream));
     }
     if (position.epoch !== cursor.epoch) return reset('epoch', earliestStart(position));
     if (cursor.offset > position.head) return reset('future', initialStart(position, input.initial));
@@ -129,6 +136,8 @@ export interface SessionHost {
   readonly heartbeats: HeartbeatScheduler;
   attach(stream: string, listener: ChannelListener): Promise<() => void>;
   trackConnection(end: () => void): () => void;
+  /** Bounds the replay reads of all its sessions; when absent, one default limiter per host. */
+  readonly replayReads?: ReplayReadLimiter;
 }
 
 interface PendingEvent {
@@ -147,6 +156,8 @@ export class ReplaySession implements ChannelListener, Beating {
   readonly #startedAt = Date.now();
   readonly #deadline: number | undefined;
   readonly #cleanups: Array<() => void> = [];
+  /** Aborts when the connection ends for any reason, so a queued or retrying read stops. */
+  readonly #lifetime = new AbortController();
   #state: 'starting' | 'catching-up' | 'live' | 'closed' = 'starting';
   #epoch: string | undefined;
   /** Offset of the last event this connection has passed (sent or filtered out). */
@@ -205,6 +216,7 @@ export class ReplaySession implements ChannelListener, Beating {
         initial: this.#options.initial,
         futureGraceMs: this.#options.futureGraceMs,
         signal,
+        read: (run) => this.#read(run),
       });
       if (this.#isClosed()) return this.#done;
       this.#epoch = plan.epoch;
@@ -244,7 +256,8 @@ export class ReplaySession implements ChannelListener, Beating {
     const { stream, replayPageSize } = this.#options;
     let sent = 0;
     while (!this.#isClosed()) {
-      const page = await store.readAfter(stream, this.#lastSent, replayPageSize);
+      const after = this.#lastSent;
+      const page = await this.#read(() => store.readAfter(stream, after, replayPageSize));
       if (this.#isClosed()) break;
       const first = page[0];
       if (first && first.offset > this.#lastSent + 1) {
@@ -315,6 +328,12 @@ export class ReplaySession implements ChannelListener, Beating {
       if (!this.#write(next.frame)) await this.#sink.drain();
       if (this.#isClosed() || this.#endsStream(next.event)) return sent;
     }
+  }
+
+  /** A store read under the hub's replay-read limit, retried briefly before the session gives up. */
+  #read<T>(run: () => Promise<T>): Promise<T> {
+    const limiter = this.#host.replayReads ?? replayReadLimiterOf(this.#host);
+    return readForReplay(limiter, run, this.#lifetime.signal);
   }
 
   #shiftPending(): void {
@@ -433,6 +452,7 @@ export class ReplaySession implements ChannelListener, Beating {
     this.#state = 'closed';
     this.#pending = [];
     this.#pendingBytes = 0;
+    this.#lifetime.abort();
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     this.#sink.end();
     this.#host.hooks.onDisconnect?.({ stream: this.#options.stream, reason });
