@@ -84,6 +84,12 @@ describe('POST /jobs', () => {
       },
       {
         body: '{"prompt": "x"}',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${'t'.repeat(201)}` },
+        status: 401,
+        error: /Bearer/,
+      },
+      {
+        body: '{"prompt": "x"}',
         headers: { ...bearer('ada'), 'content-type': 'text/plain' },
         status: 415,
         error: /application\/json/,

@@ -1,9 +1,10 @@
-const MAX_TOKEN_LENGTH = 1_024;
+// Job owners are stream-lifecycle owners, which core limits to 200 characters.
+const MAX_TOKEN_LENGTH = 200;
 
 /**
  * The user an `Authorization: Bearer <token>` header names. In this demo any non-empty token is
  * a user (the token itself); a real deployment verifies the token here instead. Undefined when
- * the header is missing, not `Bearer`, empty, or longer than 1024 characters.
+ * the header is missing, not `Bearer`, empty, or longer than 200 characters.
  */
 export function bearerUser(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

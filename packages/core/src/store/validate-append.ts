@@ -1,4 +1,5 @@
 import { ResumableSseError } from '../errors.ts';
+import { isControlEventName } from '../protocol/control-events.ts';
 import type { AppendInput } from './types.ts';
 
 const FORBIDDEN_IN_EVENT_NAME = /[\r\n\0]/;
@@ -40,6 +41,13 @@ export function assertValidAppendInputs(events: readonly AppendInput[]): void {
         throw new ResumableSseError(
           'INVALID_FIELD',
           `Event #${index}: "event" must not contain CR, LF or NUL (got ${JSON.stringify(event.slice(0, 64))}); remove them from the name.`,
+        );
+      }
+      // A stored `reset` or `caught-up` would reach clients as a forged control event.
+      if (isControlEventName(event)) {
+        throw new ResumableSseError(
+          'INVALID_FIELD',
+          `Event #${index}: "${event}" is a reserved control event name; publish under another name.`,
         );
       }
     }

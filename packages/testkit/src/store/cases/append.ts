@@ -8,6 +8,8 @@ const INVALID_ITEMS: [string, unknown][] = [
   ['an event name with NUL', { event: 'bad\0name', data: 'x' }],
   ['a number as data', { data: 42 }],
   ['no data at all', { event: 'x' }],
+  ['the reserved control event name "reset"', { event: 'reset', data: '{}' }],
+  ['the reserved control event name "caught-up"', { event: 'caught-up', data: '{}' }],
 ];
 
 export function appendCases(ctx: SuiteContext): void {
