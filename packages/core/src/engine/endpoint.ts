@@ -8,8 +8,9 @@ import type { Hub } from '../hub.ts';
 import { checkTerminal, defaultTerminalEvents } from '../lifecycle/endpoint-support.ts';
 import { MAX_CURSOR_INPUT_LENGTH } from '../protocol/cursor-codec.ts';
 import { encodeEventBytes } from '../protocol/encode-event.ts';
+import type { StoredEvent } from '../store/types.ts';
 import { isValidStreamName } from '../stream-name.ts';
-import { HEARTBEAT_COMMENT, ReplaySession } from './replay.ts';
+import { HEARTBEAT_COMMENT, ReplaySession, type ReplaySessionOptions } from './replay.ts';
 import { corsHeaders, preflightHeaders, streamHeaders } from './response-headers.ts';
 import type {
   InitialPolicy,
@@ -17,6 +18,8 @@ import type {
   SsePlainResponse,
   SseRequest,
   SseResponsePlan,
+  SseSink,
+  SseStreamResponse,
 } from './types.ts';
 
 export interface SseEndpoint<Req> {
@@ -34,7 +37,16 @@ const DEFAULTS = {
 
 export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
   const settings = validateOptions(options);
-  const heartbeatFrame = heartbeatFrames(options.heartbeatEvent);
+  const session: SessionSettings = {
+    heartbeatMs: settings.heartbeatMs,
+    heartbeatFrame: heartbeatFrames(options.heartbeatEvent),
+    retry: settings.retry,
+    highWaterMarkBytes: settings.highWaterMarkBytes,
+    futureGraceMs: settings.futureGraceMs,
+    maxConnectionMs: options.maxConnectionMs,
+    replayPageSize: settings.replayPageSize,
+    terminalEvents: settings.terminalEvents,
+  };
 
   return {
     async handle(request, frameworkRequest) {
@@ -86,31 +98,107 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
         typeof options.initial === 'function'
           ? options.initial(frameworkRequest)
           : (options.initial ?? 'now');
-      const filter = options.filter;
-      return {
-        kind: 'stream',
-        status: 200,
-        headers,
-        pipe: (sink) =>
-          new ReplaySession(hub, sink, {
-            stream,
-            requested,
-            initial,
-            filter: filter ? (event) => filter(event, frameworkRequest) : undefined,
-            heartbeatMs: settings.heartbeatMs,
-            heartbeatFrame,
-            retry: settings.retry,
-            highWaterMarkBytes: settings.highWaterMarkBytes,
-            futureGraceMs: settings.futureGraceMs,
-            maxConnectionMs: options.maxConnectionMs,
-            replayPageSize: settings.replayPageSize,
-            terminalEvents: settings.terminalEvents,
-            completion: terminal.completion,
-            signal: request.signal,
-          }).run(),
-      };
+      return new StreamPlan(hub, session, headers, {
+        stream,
+        requested,
+        initial,
+        filter: options.filter ? bindFilter(options.filter, frameworkRequest) : undefined,
+        completion: terminal.completion,
+        signal: request.signal,
+      });
     },
   };
+}
+
+/** The replay options every connection of one endpoint shares. */
+type SessionSettings = Pick<
+  ReplaySessionOptions,
+  | 'heartbeatMs'
+  | 'heartbeatFrame'
+  | 'retry'
+  | 'highWaterMarkBytes'
+  | 'futureGraceMs'
+  | 'maxConnectionMs'
+  | 'replayPageSize'
+  | 'terminalEvents'
+>;
+
+/** The replay options that differ per connection. */
+type ConnectionSettings = Pick<
+  ReplaySessionOptions,
+  'stream' | 'requested' | 'initial' | 'filter' | 'completion' | 'signal'
+>;
+
+/**
+ * A stream answer. It lives as long as its connection, so it is one object that is also the
+ * session's options: the endpoint-wide settings are read through getters rather than copied
+ * into every connection, and `pipe` captures nothing (no closure over `handle`'s scope).
+ */
+class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
+  readonly kind = 'stream';
+  readonly status = 200;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly stream: string;
+  readonly requested: string | undefined;
+  readonly initial: InitialPolicy;
+  readonly filter: ((event: StoredEvent) => boolean) | undefined;
+  readonly completion: ReplaySessionOptions['completion'];
+  readonly signal: AbortSignal;
+  readonly #hub: Hub;
+  readonly #session: SessionSettings;
+
+  constructor(
+    hub: Hub,
+    session: SessionSettings,
+    headers: Readonly<Record<string, string>>,
+    connection: ConnectionSettings,
+  ) {
+    this.#hub = hub;
+    this.#session = session;
+    this.headers = headers;
+    this.stream = connection.stream;
+    this.requested = connection.requested;
+    this.initial = connection.initial;
+    this.filter = connection.filter;
+    this.completion = connection.completion;
+    this.signal = connection.signal;
+  }
+
+  get heartbeatMs(): number {
+    return this.#session.heartbeatMs;
+  }
+  get heartbeatFrame(): (now: number) => Uint8Array {
+    return this.#session.heartbeatFrame;
+  }
+  get retry(): number | false {
+    return this.#session.retry;
+  }
+  get highWaterMarkBytes(): number {
+    return this.#session.highWaterMarkBytes;
+  }
+  get futureGraceMs(): number {
+    return this.#session.futureGraceMs;
+  }
+  get maxConnectionMs(): number | undefined {
+    return this.#session.maxConnectionMs;
+  }
+  get replayPageSize(): number {
+    return this.#session.replayPageSize;
+  }
+  get terminalEvents(): ReadonlySet<string> | undefined {
+    return this.#session.terminalEvents;
+  }
+
+  pipe(sink: SseSink): Promise<void> {
+    return new ReplaySession(this.#hub, sink, this).run();
+  }
+}
+
+function bindFilter<Req>(
+  filter: NonNullable<SseEndpointOptions<Req>['filter']>,
+  frameworkRequest: Req,
+): (event: StoredEvent) => boolean {
+  return (event) => filter(event, frameworkRequest);
 }
 
 /**

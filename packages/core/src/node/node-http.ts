@@ -10,39 +10,80 @@ export interface NodeResponse {
   readonly writableNeedDrain: boolean;
   readonly writableEnded: boolean;
   readonly closed?: boolean;
+  readonly destroyed?: boolean;
   /** Added by the `compression` middleware. */
   flush?(): void;
-  on(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
   once(event: 'close', listener: () => void): unknown;
 }
+
+/*
+ * Both classes below are per connection and live as long as it does, so they are kept small:
+ * prototype methods instead of closures, no `URLSearchParams` unless a query is really read, and
+ * listeners on the response only where nothing else can tell (an idle connection's sink adds none).
+ */
 
 /**
  * Core's view of a Node request. The signal aborts on the response's `close`, which Node emits
  * both when the client vanishes and after the response ended: either way the connection is over.
  */
 export function toSseRequest(req: IncomingMessage | Http2ServerRequest, res: NodeResponse): SseRequest {
-  const gone = new AbortController();
-  if (res.closed) gone.abort();
-  else res.once('close', () => gone.abort());
-  const url = req.url ?? '';
-  const queryStart = url.indexOf('?');
-  let params: URLSearchParams | undefined;
-  return {
-    method: req.method ?? 'GET',
-    header: (name) => {
-      const key = name.toLowerCase();
-      // HTTP/1 `headersDistinct` keeps repeated headers apart, so "first value" is exact.
-      if ('headersDistinct' in req) return req.headersDistinct[key]?.[0];
-      const value = req.headers[key];
-      return Array.isArray(value) ? value[0] : value;
-    },
-    query: (name) => {
-      params ??= new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
-      return params.get(name) ?? undefined;
-    },
-    signal: gone.signal,
-    httpVersionMajor: req.httpVersionMajor,
-  };
+  return new NodeSseRequest(req, res);
+}
+
+class NodeSseRequest implements SseRequest {
+  readonly #req: IncomingMessage | Http2ServerRequest;
+  readonly #gone = new AbortController();
+  /** Parsed on the first `query` that needs it; `null` until then. */
+  #params: URLSearchParams | null = null;
+
+  constructor(req: IncomingMessage | Http2ServerRequest, res: NodeResponse) {
+    this.#req = req;
+    const gone = this.#gone;
+    if (res.closed === true) gone.abort();
+    // `close` is emitted once, so `on` is enough (no `once` wrapper to allocate).
+    else res.on('close', gone.abort.bind(gone));
+  }
+
+  get method(): string {
+    return this.#req.method ?? 'GET';
+  }
+
+  get signal(): AbortSignal {
+    return this.#gone.signal;
+  }
+
+  get httpVersionMajor(): number {
+    return this.#req.httpVersionMajor;
+  }
+
+  header(name: string): string | undefined {
+    const req = this.#req;
+    const key = name.toLowerCase();
+    // HTTP/1 `headersDistinct` keeps repeated headers apart, so "first value" is exact.
+    if ('headersDistinct' in req) return req.headersDistinct[key]?.[0];
+    const value = req.headers[key];
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  query(name: string): string | undefined {
+    if (this.#params === null) {
+      const url = this.#req.url ?? '';
+      const queryStart = url.indexOf('?');
+      if (queryStart === -1) return undefined;
+      // Most connects carry no such parameter: answer without parsing. An escaped name (`%`)
+      // or a `+` in it could still match after decoding, so those take the parser's path.
+      if (
+        !url.includes(name, queryStart) &&
+        !url.includes('%', queryStart) &&
+        !url.includes('+', queryStart)
+      ) {
+        return undefined;
+      }
+      this.#params = new URLSearchParams(url.slice(queryStart + 1));
+    }
+    return this.#params.get(name) ?? undefined;
+  }
 }
 
 /**
@@ -50,43 +91,61 @@ export function toSseRequest(req: IncomingMessage | Http2ServerRequest, res: Nod
  * after each write means a compressing middleware can never sit on an event.
  */
 export function toSseSink(res: NodeResponse): SseSink {
-  let closed = res.closed === true || res.writableEnded;
-  let waiters: Array<() => void> = [];
-  const release = (): void => {
-    const pending = waiters;
-    waiters = [];
-    for (const resolve of pending) resolve();
-  };
-  const finish = (): void => {
-    closed = true;
-    release();
-  };
-  res.on('drain', release);
-  res.on('close', finish);
-  res.on('error', finish);
+  return new NodeSseSink(res);
+}
 
-  return {
-    write(chunk) {
-      if (closed) return false;
-      const hasRoom = res.write(chunk);
-      res.flush?.();
-      return hasRoom;
-    },
-    drain: () =>
-      closed || !res.writableNeedDrain
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => waiters.push(resolve)),
-    get bufferedBytes() {
-      return res.writableLength;
-    },
-    get closed() {
-      return closed;
-    },
-    end() {
-      if (closed) return;
-      closed = true;
-      res.end();
-      release();
-    },
-  };
+class NodeSseSink implements SseSink {
+  readonly #res: NodeResponse;
+  #ended = false;
+  /** Pending `drain()` callers; `null` until the first wait registers the listeners. */
+  #waiters: Array<() => void> | null = null;
+
+  constructor(res: NodeResponse) {
+    this.#res = res;
+  }
+
+  /** Read from the response itself, so an idle sink needs no `close` listener of its own. */
+  get closed(): boolean {
+    const res = this.#res;
+    return this.#ended || res.writableEnded || res.destroyed === true || res.closed === true;
+  }
+
+  get bufferedBytes(): number {
+    return this.#res.writableLength;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.closed) return false;
+    const res = this.#res;
+    const hasRoom = res.write(chunk);
+    res.flush?.();
+    return hasRoom;
+  }
+
+  drain(): Promise<void> {
+    if (this.closed || !this.#res.writableNeedDrain) return Promise.resolve();
+    if (this.#waiters === null) {
+      // Only a connection that actually met backpressure pays for these listeners.
+      this.#waiters = [];
+      const release = this.#release.bind(this);
+      this.#res.on('drain', release);
+      this.#res.on('close', release);
+    }
+    const waiters = this.#waiters;
+    return new Promise<void>((resolve) => waiters.push(resolve));
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.#ended = true;
+    this.#res.end();
+    this.#release();
+  }
+
+  #release(): void {
+    const pending = this.#waiters;
+    if (pending === null || pending.length === 0) return;
+    this.#waiters = [];
+    for (const resolve of pending) resolve();
+  }
 }
