@@ -6,6 +6,7 @@
 import { hmacCursorSigner } from './cursor-signer.ts';
 import { Channel, type ChannelListener } from './engine/channel.ts';
 import { HeartbeatScheduler } from './engine/heartbeat-scheduler.ts';
+import { ReplayReadLimiter } from './engine/replay-reads.ts';
 import { ResumableSseError } from './errors.ts';
 import type { HubHooks } from './hub-hooks.ts';
 import { type CursorCodec, createCursorCodec } from './protocol/cursor-codec.ts';
@@ -23,6 +24,13 @@ export interface HubOptions {
   readonly cursorSecret?: string | Uint8Array;
   /** Observability callbacks (metrics, logs). */
   readonly hooks?: HubHooks;
+  /**
+   * Store reads that replaying connections may have in flight at once on this hub; the rest wait
+   * their turn. Bounds a reconnect storm's load on the store (one Redis connection queues every
+   * command) so reads do not pass the store's command timeout.
+   * @default 64
+   */
+  readonly replayReadConcurrency?: number;
 }
 
 /** What `publish` returns: the event's cursor, usable as `Last-Event-ID`. */
@@ -49,6 +57,8 @@ export class Hub {
   readonly hooks: HubHooks;
   /** @internal shared by endpoints */
   readonly heartbeats = new HeartbeatScheduler();
+  /** @internal shared by every session's replay reads */
+  readonly replayReads: ReplayReadLimiter;
   readonly #channels = new Map<string, Channel>();
   readonly #connections = new Set<() => void>();
   #closed = false;
@@ -62,6 +72,7 @@ export class Hub {
     }
     this.store = options.store;
     this.hooks = options.hooks ?? {};
+    this.replayReads = new ReplayReadLimiter(options.replayReadConcurrency);
     this.codec = createCursorCodec(
       options.cursorSecret === undefined ? {} : { signer: hmacCursorSigner(options.cursorSecret) },
     );

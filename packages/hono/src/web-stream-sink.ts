@@ -64,6 +64,12 @@ export function webStreamSink(onCancel: () => void): WebStreamSink {
       controller.close();
       release();
     },
+    abort() {
+      if (closed) return;
+      closed = true;
+      controller.error(new Error('slow consumer: disconnected at the high-water mark'));
+      release();
+    },
     fail(error) {
       if (closed) return;
       closed = true;

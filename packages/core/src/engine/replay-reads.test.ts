@@ -236,3 +236,13 @@ describe('ReplayReadLimiter', () => {
     expect(() => new ReplayReadLimiter(1.5)).toThrow(/whole number/);
   });
 });
+
+describe('HubOptions.replayReadConcurrency', () => {
+  it('sets the hub-wide limit (default 64) and refuses a bad value with INVALID_OPTION', () => {
+    expect(createHub({ store: memoryStore() }).replayReads.limit).toBe(64);
+    expect(createHub({ store: memoryStore(), replayReadConcurrency: 5 }).replayReads.limit).toBe(5);
+    expect(() => createHub({ store: memoryStore(), replayReadConcurrency: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+});

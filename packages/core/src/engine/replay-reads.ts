@@ -71,18 +71,6 @@ export class ReplayReadLimiter {
   }
 }
 
-const limiters = new WeakMap<object, ReplayReadLimiter>();
-
-/** The limiter every session of one hub shares (created on first use with the default limit). */
-export function replayReadLimiterOf(hub: object): ReplayReadLimiter {
-  let limiter = limiters.get(hub);
-  if (!limiter) {
-    limiter = new ReplayReadLimiter();
-    limiters.set(hub, limiter);
-  }
-  return limiter;
-}
-
 /**
  * Runs `read` through `limiter`, retrying a failure. A slot is held only while a read is in
  * flight, not while waiting to retry.

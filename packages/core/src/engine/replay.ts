@@ -26,7 +26,7 @@ import { encodeCommentBytes, encodeEventBytes } from '../protocol/encode-event.t
 import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
 import type { ChannelListener } from './channel.ts';
 import type { Beating, HeartbeatScheduler } from './heartbeat-scheduler.ts';
-import { type ReplayReadLimiter, readForReplay, replayReadLimiterOf } from './replay-reads.ts';
+import { type ReplayReadLimiter, readForReplay } from './replay-reads.ts';
 import type { InitialPolicy, SseSink } from './types.ts';
 
 /** Longest requested cursor echoed back in a `reset`. */
@@ -136,8 +136,8 @@ export interface SessionHost {
   readonly heartbeats: HeartbeatScheduler;
   attach(stream: string, listener: ChannelListener): Promise<() => void>;
   trackConnection(end: () => void): () => void;
-  /** Bounds the replay reads of all its sessions; when absent, one default limiter per host. */
-  readonly replayReads?: ReplayReadLimiter;
+  /** Bounds the replay reads of all its sessions (`HubOptions.replayReadConcurrency`). */
+  readonly replayReads: ReplayReadLimiter;
 }
 
 interface PendingEvent {
@@ -332,7 +332,7 @@ export class ReplaySession implements ChannelListener, Beating {
 
   /** A store read under the hub's replay-read limit, retried briefly before the session gives up. */
   #read<T>(run: () => Promise<T>): Promise<T> {
-    const limiter = this.#host.replayReads ?? replayReadLimiterOf(this.#host);
+    const limiter = this.#host.replayReads;
     return readForReplay(limiter, run, this.#lifetime.signal);
   }
 
@@ -454,7 +454,9 @@ export class ReplaySession implements ChannelListener, Beating {
     this.#pendingBytes = 0;
     this.#lifetime.abort();
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    this.#sink.end();
+    // A slow consumer's buffer may never drain: drop its socket rather than queue an end behind it.
+    if (reason === 'slow-consumer' && this.#sink.abort) this.#sink.abort();
+    else this.#sink.end();
     this.#host.hooks.onDisconnect?.({ stream: this.#options.stream, reason });
     this.#resolveDone();
   }

@@ -39,6 +39,11 @@ export interface SseSink {
   readonly closed: boolean;
   /** Ends the response gracefully. Idempotent. */
   end(): void;
+  /**
+   * Drops the connection at once, discarding bytes not yet sent. Used for a slow consumer: a
+   * graceful end would sit behind a buffer its client may never read. Falls back to `end()`.
+   */
+  abort?(): void;
 }
 
 /** A plain HTTP answer: preflight, 401/403, 204 after a terminal event, 400. */

@@ -6,6 +6,7 @@ import type { SseRequest, SseSink } from '../engine/types.ts';
 export interface NodeResponse {
   write(chunk: Uint8Array): boolean;
   end(): unknown;
+  destroy(): unknown;
   readonly writableLength: number;
   readonly writableNeedDrain: boolean;
   readonly writableEnded: boolean;
@@ -139,6 +140,13 @@ class NodeSseSink implements SseSink {
     if (this.closed) return;
     this.#ended = true;
     this.#res.end();
+    this.#release();
+  }
+
+  abort(): void {
+    if (this.closed) return;
+    this.#ended = true;
+    this.#res.destroy();
     this.#release();
   }
 
