@@ -138,26 +138,31 @@ function countDuplicates(result: DrillResult, seqs: readonly number[]): number {
   return result.publisher.acknowledged.filter((ack) => ack.duplicate && seqs.includes(ack.seq)).length;
 }
 
+/** What a durable store must show after the drill: every event once, in order, in one epoch. */
+function expectLosslessAcrossCrashes(result: Awaited<ReturnType<typeof crashDrill>>): void {
+  const sequence = checkSequence(
+    result.client.received.map((event) => event.seq),
+    range(1, EVENTS),
+  );
+  expect(sequence.lost).toEqual([]);
+  expect(sequence.duplicated).toEqual([]);
+  expect(sequence.outOfOrder).toBe(0);
+  expect(result.client.resets).toEqual([]);
+  expect(result.client.pointsReached).toBe(DISCONNECTS);
+  expect(result.server.starts).toBe(CRASHES + 1);
+  // The stored-but-unanswered publishes were recognised by key, not appended twice.
+  expect(countDuplicates(result, result.ackLost)).toBe(CRASHES);
+  // One log across the crashes: the restarted process continued the same epoch.
+  expect(new Set(result.client.received.map((event) => event.epoch)).size).toBe(1);
+}
+
 describe('kill and restart (SIGKILL ×3, 50 forced disconnects, 10,000 events)', () => {
   it('loses nothing and doubles nothing on SQLite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsse-resilience-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const result = await crashDrill('sqlite', { SQLITE_PATH: join(dir, 'events.db') }, runSeed(11));
     report('sqlite', result, 0);
-    const sequence = checkSequence(
-      result.client.received.map((event) => event.seq),
-      range(1, EVENTS),
-    );
-    expect(sequence.lost).toEqual([]);
-    expect(sequence.duplicated).toEqual([]);
-    expect(sequence.outOfOrder).toBe(0);
-    expect(result.client.resets).toEqual([]);
-    expect(result.client.pointsReached).toBe(DISCONNECTS);
-    expect(result.server.starts).toBe(CRASHES + 1);
-    // The stored-but-unanswered publishes were recognised by key, not appended twice.
-    expect(countDuplicates(result, result.ackLost)).toBe(CRASHES);
-    // One log across the crashes: the restarted process continued the same epoch.
-    expect(new Set(result.client.received.map((event) => event.epoch)).size).toBe(1);
+    expectLosslessAcrossCrashes(result);
   }, 180_000);
 
   it('loses nothing and doubles nothing on Redis', async () => {
@@ -165,18 +170,7 @@ describe('kill and restart (SIGKILL ×3, 50 forced disconnects, 10,000 events)',
     cleanups.push(() => redis.stop());
     const result = await crashDrill('redis', { REDIS_URL: redis.url }, runSeed(12));
     report('redis', result, 0);
-    const sequence = checkSequence(
-      result.client.received.map((event) => event.seq),
-      range(1, EVENTS),
-    );
-    expect(sequence.lost).toEqual([]);
-    expect(sequence.duplicated).toEqual([]);
-    expect(sequence.outOfOrder).toBe(0);
-    expect(result.client.resets).toEqual([]);
-    expect(result.client.pointsReached).toBe(DISCONNECTS);
-    expect(result.server.starts).toBe(CRASHES + 1);
-    expect(countDuplicates(result, result.ackLost)).toBe(CRASHES);
-    expect(new Set(result.client.received.map((event) => event.epoch)).size).toBe(1);
+    expectLosslessAcrossCrashes(result);
     await redis.stop();
   }, 180_000);
 
