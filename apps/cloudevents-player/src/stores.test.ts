@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, type RunningApp, runUntilExit, startApp } from '@resumable-sse/demo-support/testing';
+import {
+  type RunningApp,
+  runUntilExit,
+  startApp,
+  startupErrorCases,
+} from '@resumable-sse/demo-support/testing';
 import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit/redis-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openLiveReader } from './test-support/live-reader.ts';
@@ -137,27 +142,7 @@ describe('shutdown and startup errors', () => {
     await reader.waitForStatus('reconnecting');
   });
 
-  it('refuses an unknown STORE in one line', async () => {
-    const result = await runUntilExit({ entry: PLAYER_ENTRY, env: { STORE: 'mongo' } });
-    expect(result).toMatchObject({
-      code: 1,
-      stdout: '',
-      stderr:
-        'error: STORE="mongo" is not a store this app knows: set STORE to one of memory, sqlite, redis.\n',
-    });
-  });
-
-  it('refuses an unreachable Redis in one line', async () => {
-    const port = await freePort();
-    const result = await runUntilExit({
-      entry: PLAYER_ENTRY,
-      env: { STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` },
-    });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(
-      /^error: Cannot reach Redis at REDIS_URL="redis:\/\/127\.0\.0\.1:\d+" \(.*ECONNREFUSED.*\): .*\n$/,
-    );
-  });
+  startupErrorCases(PLAYER_ENTRY);
 
   it.each([
     ['MAX_BODY_BYTES', '1MB', 'a whole number from 1 to 2147483648'],

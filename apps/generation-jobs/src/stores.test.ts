@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, type RunningApp, runUntilExit, startApp } from '@resumable-sse/demo-support/testing';
+import {
+  freePort,
+  type RunningApp,
+  runUntilExit,
+  startApp,
+  startupErrorCases,
+} from '@resumable-sse/demo-support/testing';
 import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit/redis-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { outputFor } from './jobs/generator.ts';
@@ -94,27 +100,7 @@ describe('shutdown', () => {
 });
 
 describe('startup errors are one line', () => {
-  it('refuses an unknown STORE', async () => {
-    const result = await runUntilExit({ entry: JOBS_ENTRY, env: { STORE: 'mongo' } });
-    expect(result).toMatchObject({
-      code: 1,
-      stdout: '',
-      stderr:
-        'error: STORE="mongo" is not a store this app knows: set STORE to one of memory, sqlite, redis.\n',
-    });
-  });
-
-  it('refuses an unreachable Redis', async () => {
-    const port = await freePort();
-    const result = await runUntilExit({
-      entry: JOBS_ENTRY,
-      env: { STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` },
-    });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(
-      /^error: Cannot reach Redis at REDIS_URL="redis:\/\/127\.0\.0\.1:\d+" \(.*ECONNREFUSED.*\): .*\n$/,
-    );
-  });
+  startupErrorCases(JOBS_ENTRY);
 
   it('refuses job heartbeats that would read as orphans', async () => {
     const result = await runUntilExit({

@@ -7,4 +7,5 @@ export * from './live-reader.ts';
 export * from './read-answer.ts';
 export * from './replay-stream.ts';
 export * from './start-app.ts';
+export * from './startup-error-cases.ts';
 export * from './streamed-upload.ts';
