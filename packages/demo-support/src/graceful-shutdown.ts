@@ -1,5 +1,9 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { integerVariable } from './config.ts';
+
+/** Grace period when neither `graceMs` nor `SHUTDOWN_GRACE_MS` says otherwise. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export interface GracefulShutdownOptions {
   /** HTTP servers to stop: no new connections, idle keep-alive sockets closed. */
@@ -8,8 +12,13 @@ export interface GracefulShutdownOptions {
   readonly closeStreams?: () => void | Promise<void>;
   /** Closes the store (and what it opened); runs last, once no request can write to it. */
   readonly closeStore?: () => void | Promise<void>;
-  /** How long open connections may take to finish before they are cut. @default 3000 */
+  /**
+   * How long open responses may take to flush what is queued for them and end, before their
+   * sockets are cut. @default `SHUTDOWN_GRACE_MS` from `env`, else 10000
+   */
   readonly graceMs?: number;
+  /** Where `SHUTDOWN_GRACE_MS` is read. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default ['SIGTERM', 'SIGINT'] */
   readonly signals?: readonly NodeJS.Signals[];
   /** @default console.log */
@@ -20,10 +29,14 @@ export interface GracefulShutdownOptions {
 
 /**
  * On SIGTERM/SIGINT: stop accepting connections, end open streams (clients resume later with
- * their cursor), wait for responses to finish (cut after `graceMs`), close the store, exit 0.
- * A second signal exits at once. Returns the shutdown function itself, for tests and callers.
+ * their cursor), wait for responses to flush and finish (cut after the grace period), close the
+ * store, exit 0. A second signal exits at once. Returns the shutdown function itself, for tests
+ * and callers.
+ *
+ * @throws {StartupError} when `SHUTDOWN_GRACE_MS` is not a whole number of milliseconds.
  */
 export function installGracefulShutdown(options: GracefulShutdownOptions): () => Promise<void> {
+  const graceMs = options.graceMs ?? shutdownGraceMs(options.env ?? process.env);
   const log = options.log ?? ((line: string) => console.log(line));
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
@@ -31,7 +44,7 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): () =>
   const idleSockets = options.servers.map((server) => trackIdleSockets(server));
 
   const shutdown = (): Promise<void> => {
-    shuttingDown ??= closeEverything(options, idleSockets).then(
+    shuttingDown ??= closeEverything(options, idleSockets, graceMs).then(
       () => exit(0),
       (error: unknown) => {
         log(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -54,8 +67,17 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): () =>
   return shutdown;
 }
 
-async function closeEverything(options: GracefulShutdownOptions, idleSockets: IdleSockets[]): Promise<void> {
-  const graceMs = options.graceMs ?? 3_000;
+/** `SHUTDOWN_GRACE_MS`: up to an hour; empty counts as unset. */
+export function shutdownGraceMs(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.SHUTDOWN_GRACE_MS?.trim() || undefined;
+  return integerVariable('SHUTDOWN_GRACE_MS', raw, DEFAULT_SHUTDOWN_GRACE_MS, 0, 3_600_000);
+}
+
+async function closeEverything(
+  options: GracefulShutdownOptions,
+  idleSockets: IdleSockets[],
+  graceMs: number,
+): Promise<void> {
   const closed = options.servers.map((server, index) => stopAccepting(server, idleSockets[index]!));
   await options.closeStreams?.();
   await Promise.all(
@@ -64,13 +86,19 @@ async function closeEverything(options: GracefulShutdownOptions, idleSockets: Id
   await options.closeStore?.();
 }
 
-/** Destroys the server's sockets that have no request in flight. */
+/** Closes the server's sockets that have no request in flight, without losing a queued byte. */
 type IdleSockets = () => void;
 
 /**
  * `server.closeIdleConnections()` spares a socket that connected but never sent a request
  * (an HTTP client's pool may open one ahead of need): such a socket would hold `close()` open
  * for the whole grace period. Count requests per socket to find every idle one.
+ *
+ * It also destroys a socket whose response has ended while that response's last bytes still wait
+ * in the socket's queue (a stream ended mid-replay has up to its high-water mark there): the
+ * client would see the connection reset inside a frame. So it is not used; a socket with bytes
+ * still queued is ended instead — its queue is flushed, then the FIN follows — and a socket with
+ * nothing queued is destroyed as before.
  */
 function trackIdleSockets(server: Server): IdleSockets {
   const inFlight = new Map<Socket, number>();
@@ -86,8 +114,11 @@ function trackIdleSockets(server: Server): IdleSockets {
     });
   });
   return () => {
-    server.closeIdleConnections();
-    for (const [socket, count] of inFlight) if (count === 0) socket.destroy();
+    for (const [socket, count] of inFlight) {
+      if (count > 0) continue;
+      if (socket.writableLength === 0) socket.destroy();
+      else if (!socket.writableEnded) socket.end();
+    }
   };
 }
 
