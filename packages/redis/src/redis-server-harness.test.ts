@@ -28,6 +28,28 @@ describe('startRedisServer (testkit harness)', () => {
     await expect(rawRedisCommand(server.port, ['PING'], 500)).rejects.toThrow();
   });
 
+  it('saves a snapshot and restarts from it after a crash: what came after is gone, what came before is back', async () => {
+    const server = await startRedisServer();
+    try {
+      await server.command('SET', 'k', 'before');
+      const snapshot = await server.saveSnapshot();
+      await server.command('SET', 'k', 'after');
+      await server.command('SET', 'later', 'x');
+      const { port, pid } = server;
+      await server.restartFrom(snapshot);
+      expect(server.port).toBe(port);
+      expect(server.pid).not.toBe(pid);
+      expect(await server.command('GET', 'k')).toBe('before');
+      expect(await server.command('EXISTS', 'later')).toBe('0');
+      // The copy is kept: the same older state can be restored again.
+      await server.command('SET', 'k', 'again');
+      await server.restartFrom(snapshot);
+      expect(await server.command('GET', 'k')).toBe('before');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('stops a frozen server too', async () => {
     const server = await startRedisServer();
     server.kill('SIGSTOP');

@@ -1,7 +1,8 @@
 /**
  * Starts a real, throwaway `redis-server` for tests, benchmarks and failure drills: loopback
- * only, a free port, no persistence (`--save '' --appendonly no`), its own temp dir. Nothing is
- * mocked; a missing binary is a failure, never a skip.
+ * only, a free port, no automatic persistence (`--save '' --appendonly no`), its own temp dir.
+ * An explicit snapshot (`saveSnapshot`) can later be restored into a restarted server
+ * (`restartFrom`). Nothing is mocked; a missing binary is a failure, never a skip.
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -40,6 +41,16 @@ export interface RedisServerHandle {
   kill(signal?: NodeJS.Signals): void;
   /** Stops (or reaps a killed) server and starts a fresh one on the same port: every key is lost. */
   restart(): Promise<void>;
+  /**
+   * `SAVE`, then copies the RDB file aside, as an operator's backup: returns the copy's path
+   * (removed by `stop()`). Works although automatic saving is off.
+   */
+  saveSnapshot(): Promise<string>;
+  /**
+   * Crashes the server (SIGKILL: nothing written since the snapshot survives) and starts it again
+   * on the same port from the RDB file at `rdbPath` — a restore from an older backup.
+   */
+  restartFrom(rdbPath: string): Promise<void>;
   /** FLUSHALL over a raw connection, as an operator would. */
   flushAll(): Promise<void>;
   /** Runs one command over a raw connection and returns the reply's text (for drills and checks). */
@@ -52,6 +63,8 @@ const HOST = '127.0.0.1';
 const READY_PATTERN = /ready to accept connections/i;
 const ADDRESS_IN_USE_PATTERN = /address already in use/i;
 const LOG_TAIL_CHARS = 2_000;
+/** The server's RDB file name in its `--dir` (redis-server's default `dbfilename`). */
+const RDB_FILE = 'dump.rdb';
 const STOP_GRACE_MS = 3_000;
 
 /** Server pids still running in this process, killed on exit so a crashed test run leaves none behind. */
@@ -179,6 +192,8 @@ function launch(
     'no',
     '--dir',
     dir,
+    '--dbfilename',
+    RDB_FILE,
     '--daemonize',
     'no',
     '--logfile',
@@ -332,6 +347,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const extraArgs = options.args ?? [];
   const timeoutMs = options.startTimeoutMs ?? 10_000;
   let dir = mkdtempSync(join(tmpdir(), 'rsse-redis-'));
+  let snapshotDir: string | undefined;
+  let snapshotCount = 0;
   let port = options.port ?? (await findFreePort());
   let current: Started | undefined;
 
@@ -366,6 +383,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     running.delete(started.serverPid);
   };
 
+  const crashCurrent = async (): Promise<void> => {
+    const started = current;
+    if (!started) return;
+    current = undefined;
+    signal(started.serverPid, 'SIGKILL');
+    await started.exited;
+    running.delete(started.serverPid);
+  };
+
   try {
     await start(options.port === undefined);
   } catch (error) {
@@ -390,6 +416,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       stopped = true;
       await stopCurrent();
       rmSync(dir, { recursive: true, force: true });
+      if (snapshotDir !== undefined) rmSync(snapshotDir, { recursive: true, force: true });
     },
     kill(name: NodeJS.Signals = 'SIGKILL') {
       if (current) signal(current.serverPid, name);
@@ -400,6 +427,22 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true });
       dir = mkdtempSync(join(tmpdir(), 'rsse-redis-'));
       // Same port: clients reconnect to where they were, as after a real restart.
+      await start(false);
+    },
+    async saveSnapshot() {
+      await rawRedisCommand(port, ['SAVE']);
+      snapshotDir ??= mkdtempSync(join(tmpdir(), 'rsse-redis-snapshots-'));
+      snapshotCount += 1;
+      const copy = join(snapshotDir, `snapshot-${snapshotCount}.rdb`);
+      copyFileSync(join(dir, RDB_FILE), copy);
+      return copy;
+    },
+    async restartFrom(rdbPath: string) {
+      if (stopped) throw new Error('this redis-server handle was stopped; start a new one');
+      await crashCurrent();
+      rmSync(dir, { recursive: true, force: true });
+      dir = mkdtempSync(join(tmpdir(), 'rsse-redis-'));
+      copyFileSync(rdbPath, join(dir, RDB_FILE));
       await start(false);
     },
     async flushAll() {

@@ -7,6 +7,7 @@ import { liveCases } from './cases/live.ts';
 import { payloadCases } from './cases/payload.ts';
 import { readCases } from './cases/read.ts';
 import { retentionCases } from './cases/retention.ts';
+import { rollbackCases } from './cases/rollback.ts';
 import { SuiteContext } from './context.ts';
 import type { StoreSuiteSetup } from './types.ts';
 
@@ -34,5 +35,6 @@ export function describeEventStore(name: string, setup: StoreSuiteSetup): void {
     liveCases(ctx);
     idempotencyCases(ctx);
     payloadCases(ctx);
+    rollbackCases(ctx);
   });
 }

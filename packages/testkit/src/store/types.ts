@@ -28,6 +28,23 @@ export interface StoreCapabilities {
   readonly crossInstanceLive?: boolean;
 }
 
+/**
+ * Takes the store's backing data back to an older copy, as restoring a backup or a snapshot
+ * does (an older SQLite file, an older RDB loaded into a restarted Redis): the log's head goes
+ * back, and new appends reuse offsets that already named other events. A store whose data lives
+ * only in its own process (memory) has no older copy to restore and declares no rollback.
+ */
+export interface StoreRollback<Snapshot = unknown> {
+  /** Copies the backing data as it is now (everything `store` appended so far is in it). */
+  snapshot(store: EventStore): Promise<Snapshot>;
+  /**
+   * Puts `snapshot` back in place of the current backing data, the way an operator would (the
+   * store may be closed for it), and returns the store to use afterwards (the same one or a new one).
+   * Only `store` is open on the backing data when the suite calls this.
+   */
+  restore(store: EventStore, snapshot: Snapshot): Promise<EventStore>;
+}
+
 export interface StoreSuiteSetup {
   /**
    * A fresh store. Stores may share backing data: every case uses its own unique stream names.
@@ -46,5 +63,10 @@ export interface StoreSuiteSetup {
    * Omit it for a store that keeps nothing across instances; the reopen cases are then skipped.
    */
   reopen?(store: EventStore): Promise<EventStore>;
+  /**
+   * Restores an older copy of the backing data. Omit it for a store with no backing data outside
+   * its process; the rollback cases are then skipped.
+   */
+  readonly rollback?: StoreRollback | undefined;
   readonly capabilities?: StoreCapabilities | undefined;
 }
