@@ -88,6 +88,17 @@ export function createSidecarApp(options: SidecarAppOptions): Hono {
     if (isHttpError(error)) {
       return c.json(errorBody(error.message), error.status as 400 | 413 | 415);
     }
+    // The store refused what the envelope made of itself (an `event_id` that is not
+    // well-formed text cannot be an idempotency key): the sender's mistake, nothing stored.
+    if (isResumableSseError(error, 'INVALID_FIELD')) {
+      const reason = error.message.replace(/^\[resumable-sse\] /, '');
+      return c.json(
+        errorBody(
+          `The envelope cannot be stored, so nothing was: ${reason} The key is "event:" + the envelope's "event_id": send one of well-formed text, such as the 32 hex digits Sentry's SDKs use.`,
+        ),
+        400,
+      );
+    }
     if (isResumableSseError(error, 'STORE_UNAVAILABLE') || isResumableSseError(error, 'STORE_CLOSED')) {
       return c.json(errorBody('The event store is unavailable; nothing was stored. Try again shortly.'), 503);
     }

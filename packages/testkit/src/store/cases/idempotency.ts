@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collector } from '../collector.ts';
-import type { SuiteContext } from '../context.ts';
+import { expectStoreError, type SuiteContext } from '../context.ts';
 import { SETTLE_MS, sleep } from '../wait.ts';
 
 export function idempotencyCases(ctx: SuiteContext): void {
@@ -60,6 +60,59 @@ export function idempotencyCases(ctx: SuiteContext): void {
       ]);
       expect(results.map((result) => result.duplicate)).toEqual([false, false]);
       await ctx.expectRetained(store, stream, 2);
+    });
+
+    // UTF-8 has no form for a lone surrogate: SQLite and Redis stored both keys below as
+    // `order-\uFFFD`, so the second publish was answered duplicate and dropped.
+    it.each([
+      ['a lone high surrogate', 'order-\uD800'],
+      ['a lone low surrogate', 'order-\uDC00'],
+      ['a high surrogate at the end', 'order-\uDBFF'],
+      ['two surrogate pairs in reversed order', 'order-\uDE00\uD83D'],
+    ])('refuses a key with %s (INVALID_FIELD), storing none of the batch', async (_, key) => {
+      const store = await ctx.create();
+      const stream = ctx.stream('ill-formed-key');
+      await store.append(stream, [{ data: 'before' }]);
+      await expectStoreError(
+        () =>
+          store.append(stream, [
+            { data: 'ok', idempotencyKey: 'fine' },
+            { data: 'x', idempotencyKey: key },
+          ]),
+        'INVALID_FIELD',
+      );
+      expect(await store.position(stream)).toMatchObject({ head: 1 });
+      // The refused batch consumed no key either: `fine` is still new.
+      const [next] = await store.append(stream, [{ data: 'after', idempotencyKey: 'fine' }]);
+      expect(next).toMatchObject({ offset: 2, duplicate: false });
+      expect((await ctx.readAll(store, stream)).map((event) => event.data)).toEqual(['before', 'after']);
+    });
+
+    it('keeps keys apart that differ only in a surrogate pair or against U+FFFD', async () => {
+      const store = await ctx.create();
+      const stream = ctx.stream('astral-keys');
+      const keys = ['k-\u{1F642}', 'k-\u{1F643}', 'k-\uFFFD', 'k-\u{10FFFF}'];
+      const results = await store.append(
+        stream,
+        keys.map((idempotencyKey, index) => ({ data: String(index), idempotencyKey })),
+      );
+      expect(results.map(({ offset, duplicate }) => [offset, duplicate])).toEqual([
+        [1, false],
+        [2, false],
+        [3, false],
+        [4, false],
+      ]);
+      const again = await store.append(
+        stream,
+        keys.map((idempotencyKey) => ({ data: 'retry', idempotencyKey })),
+      );
+      expect(again.map(({ offset, duplicate }) => [offset, duplicate])).toEqual([
+        [1, true],
+        [2, true],
+        [3, true],
+        [4, true],
+      ]);
+      await ctx.expectRetained(store, stream, 4);
     });
 
     it(`forgets a key after idempotencyWindowMs (${ctx.injectableClock ? 'manual clock' : 'real time: no injectable clock'})`, async () => {

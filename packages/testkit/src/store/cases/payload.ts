@@ -75,6 +75,19 @@ export function payloadCases(ctx: SuiteContext): void {
       expect([data, 'high\uFFFD low\uFFFD end']).toContain(stored?.data);
     });
 
+    // Text cut inside a surrogate pair is common (a preview sliced at N code units): it is
+    // accepted, and clients get U+FFFD for it from every store since the wire is UTF-8.
+    it('accepts an event name and data cut inside a surrogate pair, kept exactly or as U+FFFD', async () => {
+      const store = await ctx.create();
+      const stream = ctx.stream('cut-pair');
+      const cut = '\u{1F642}\u{1F642}'.slice(0, 3);
+      const [result] = await store.append(stream, [{ event: `name-${cut}`, data: `data-${cut}` }]);
+      expect(result).toMatchObject({ offset: 1, duplicate: false });
+      const [stored] = await ctx.readAll(store, stream);
+      expect([`name-${cut}`, 'name-\u{1F642}\uFFFD']).toContain(stored?.event);
+      expect([`data-${cut}`, 'data-\u{1F642}\uFFFD']).toContain(stored?.data);
+    });
+
     it('keeps an absent event name absent and a set one set, in reads and live', async () => {
       const store = await ctx.create();
       const stream = ctx.stream('event-name');
