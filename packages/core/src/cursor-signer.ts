@@ -8,7 +8,7 @@ import { type CursorSigner, MAX_CURSOR_MAC_LENGTH } from './protocol/cursor-code
 
 export interface HmacCursorSignerOptions {
   /**
-   * Characters of base64url HMAC-SHA256 kept in each cursor (6 bits each), from 8 to 32.
+   * Characters of base64url HMAC-SHA256 kept in each cursor (6 bits each), from 8 to 24.
    * @default 16 (96 bits)
    */
   readonly macLength?: number | undefined;
@@ -25,7 +25,7 @@ const DEFAULT_MAC_LENGTH = 16;
  *
  * @example
  * const codec = createCursorCodec({ signer: hmacCursorSigner(process.env.CURSOR_SECRET!) });
- * @throws {ResumableSseError} `INVALID_OPTION` for a secret under 16 bytes or a `macLength` outside 8–32.
+ * @throws {ResumableSseError} `INVALID_OPTION` for a secret under 16 bytes or a `macLength` outside 8–24.
  */
 export function hmacCursorSigner(
   secret: string | Uint8Array,

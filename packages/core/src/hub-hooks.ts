@@ -1,6 +1,8 @@
 /**
- * Observability callbacks. Each is optional and must not throw; they run on the hot path, so
- * keep them cheap (increment a counter, observe a histogram).
+ * Observability callbacks. Each is optional and runs on the hot path, so keep them cheap
+ * (increment a counter, observe a histogram). A hook that throws (or returns a promise that
+ * rejects) is contained: the connection it was called for carries on, and the failure is reported
+ * once through `onError` with `source: 'hook'`.
  */
 export interface HubHooks {
   /** A stream connection opened (after authorization). */
@@ -11,6 +13,24 @@ export interface HubHooks {
   onCaughtUp?(info: { stream: string; replayed: number; timeToSyncMs: number }): void;
   /** A `reset` was sent. */
   onReset?(info: { stream: string; reason: 'evicted' | 'epoch' | 'future' | 'malformed' }): void;
+  /**
+   * Application code passed to an endpoint or the hub failed. A throwing `filter` ends only its own
+   * connection (reason `user-code-error`); a throwing `authorize`, `stream` or `initial` answers
+   * only its own request with `500`; a throwing hook changes nothing but this report. Never
+   * called for a client's mistake. If `onError` itself throws, that is ignored.
+   */
+  onError?(info: UserCodeError): void;
+}
+
+/** Where application code failed. */
+export type UserCodeSource = 'filter' | 'authorize' | 'stream' | 'initial' | 'hook';
+
+export interface UserCodeError {
+  readonly stream: string | undefined;
+  readonly source: UserCodeSource;
+  /** The hook's name when `source` is `'hook'`. */
+  readonly hook?: Exclude<keyof HubHooks, 'onError'> | undefined;
+  readonly error: unknown;
 }
 
 export type DisconnectReason =
@@ -22,4 +42,6 @@ export type DisconnectReason =
   | 'max-connection-time'
   | 'hub-closed'
   | 'stream-ended'
+  /** The endpoint's `filter` threw for this connection; see `onError`. */
+  | 'user-code-error'
   | 'error';

@@ -8,9 +8,11 @@ import { Channel, type ChannelListener } from './engine/channel.ts';
 import { HeartbeatScheduler } from './engine/heartbeat-scheduler.ts';
 import { ReplayReadLimiter } from './engine/replay-reads.ts';
 import { ResumableSseError } from './errors.ts';
+import { type GuardedHooks, guardHooks } from './guarded-hooks.ts';
 import type { HubHooks } from './hub-hooks.ts';
 import { type CursorCodec, createCursorCodec } from './protocol/cursor-codec.ts';
-import type { AppendInput, EventStore } from './store/types.ts';
+import { eventTag } from './protocol/event-tag.ts';
+import type { AppendInput, AppendResult, EventStore } from './store/types.ts';
 import { assertValidStreamName } from './stream-name.ts';
 
 export interface HubOptions {
@@ -54,7 +56,8 @@ export interface HubStats {
 export class Hub {
   readonly store: EventStore;
   readonly codec: CursorCodec;
-  readonly hooks: HubHooks;
+  /** The hooks as given, each call fenced (see `HubHooks`). */
+  readonly hooks: GuardedHooks;
   /** @internal shared by endpoints */
   readonly heartbeats = new HeartbeatScheduler();
   /** @internal shared by every session's replay reads */
@@ -71,7 +74,7 @@ export class Hub {
       );
     }
     this.store = options.store;
-    this.hooks = options.hooks ?? {};
+    this.hooks = guardHooks(options.hooks);
     this.replayReads = new ReplayReadLimiter(options.replayReadConcurrency);
     this.codec = createCursorCodec(
       options.cursorSecret === undefined ? {} : { signer: hmacCursorSigner(options.cursorSecret) },
@@ -90,12 +93,35 @@ export class Hub {
     assertValidStreamName(stream);
     if (inputs.length === 0) return [];
     const results = await this.store.append(stream, inputs);
-    return results.map((result) => ({
-      id: this.codec.encode({ epoch: result.epoch, offset: result.offset }),
-      offset: result.offset,
-      epoch: result.epoch,
-      duplicate: result.duplicate,
-    }));
+    return Promise.all(
+      results.map(async (result, index) => ({
+        id: this.codec.encode({
+          epoch: result.epoch,
+          offset: result.offset,
+          tag: await this.#tagOf(stream, result, inputs[index]!),
+        }),
+        offset: result.offset,
+        epoch: result.epoch,
+        duplicate: result.duplicate,
+      })),
+    );
+  }
+
+  /**
+   * The tag of the event a publish stored. A duplicate names the event stored first, which only
+   * the store knows; a store that does not report append times gives untagged cursors.
+   */
+  async #tagOf(stream: string, result: AppendResult, input: AppendInput): Promise<string | undefined> {
+    if (!result.duplicate) {
+      if (result.time === undefined) return undefined;
+      return eventTag({ offset: result.offset, time: result.time, event: input.event, data: input.data });
+    }
+    try {
+      const [stored] = await this.store.readAfter(stream, result.offset - 1, 1);
+      return stored?.offset === result.offset ? eventTag(stored) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

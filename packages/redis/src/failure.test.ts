@@ -109,7 +109,7 @@ describe('when Redis goes away', () => {
     const again = new Recorder('again');
     await store.subscribe(stream, again).ready;
     const [after] = await store.append(stream, [{ data: 'after' }]);
-    expect(after).toEqual({ epoch: position.epoch, offset: 1, duplicate: false });
+    expect(after).toMatchObject({ epoch: position.epoch, offset: 1, duplicate: false });
     await again.waitForEvents(1);
     expect(again.events.map((event) => event.data)).toEqual(['after']);
     await store.close();

@@ -123,8 +123,9 @@ export class LiveChannel {
   readonly #subscriptions = new Set<LocalSubscription>();
   #state: ChannelState = 'starting';
   #epoch: string | undefined;
-  /** Offset of the last event delivered. */
+  /** Offset of the last event delivered, and that event (for checking the log after a reconnect). */
   #delivered = 0;
+  #lastDelivered: LiveEvent | undefined;
   /** Highest offset known to exist. */
   #target = 0;
   /** Inlined events waiting for the ones before them. */
@@ -191,12 +192,36 @@ export class LiveChannel {
     if (this.#epoch === undefined) {
       // Interrupted before it ever went live: start from here (nobody was promised anything yet).
       this.#adopt(position);
-    } else if (position.epoch !== this.#epoch) {
-      this.close({ code: 'epoch-changed' });
+    } else if (position.epoch !== this.#epoch || !(await this.#stillHoldsLastDelivered())) {
+      // Another log, or the same one restored from an older copy (a restarted Redis loading an
+      // older snapshot, a failover to a lagging replica): what follows would not continue what
+      // the subscribers have, so they must resume by cursor and be told.
+      if (this.#state === 'paused') this.close({ code: 'epoch-changed' });
       return;
     }
+    if (this.#state !== 'paused') return;
     this.#target = Math.max(this.#target, position.head);
     this.#goLive();
+  }
+
+  /** True when the log still holds, unchanged, the last event delivered (or nothing was delivered). */
+  async #stillHoldsLastDelivered(): Promise<boolean> {
+    const last = this.#lastDelivered;
+    if (last === undefined) return true;
+    try {
+      const { epoch, events } = await this.#host.readWithEpoch(this.stream, last.offset - 1, 1);
+      const stored = events[0];
+      return (
+        epoch === last.epoch &&
+        stored?.offset === last.offset &&
+        stored.time === last.time &&
+        stored.event === last.event &&
+        stored.data === last.data
+      );
+    } catch {
+      // Unreadable right after a reconnect: nothing can be promised, so the subscribers resume.
+      return false;
+    }
   }
 
   close(reason: StoreCloseReason): void {
@@ -325,6 +350,7 @@ export class LiveChannel {
 
   #deliver(event: LiveEvent): void {
     this.#delivered = event.offset;
+    this.#lastDelivered = event;
     for (const subscription of this.#subscriptions) subscription.deliver(event);
   }
 

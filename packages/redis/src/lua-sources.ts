@@ -68,7 +68,7 @@ end
  * 4 max age ms (0 = none), 5 idempotency window ms (0 = off), 6 channel, 7 inline byte limit,
  * 8 deadline in server time (ms, 0 = none), 9 event count, then per event: has-event flag,
  * event, data, idempotency key ('' = none).
- * Returns { server time ms, epoch, offset1, duplicate1, offset2, duplicate2, ... }, or only
+ * Returns { server time ms, epoch, stored time ms, offset1, duplicate1, offset2, duplicate2, ... }, or only
  * { server time ms } when the deadline has passed (nothing written: the caller gave up already).
  */
 export const APPEND_SCRIPT = `${PRELUDE}
@@ -99,7 +99,7 @@ if window > 0 then
   end
 end
 
-local results = { server_ms, epoch }
+local results = { server_ms, epoch, now_text }
 local first = head + 1
 local remembered = false
 local inline = {}

@@ -116,9 +116,15 @@ export class RedisStore implements EventStore {
       );
     }
     const epoch = reply[1];
+    const time = Number(reply[2]);
     const results: AppendResult[] = [];
-    for (let index = 2; index + 1 < reply.length; index += 2) {
-      results.push({ epoch, offset: Number(reply[index]), duplicate: Number(reply[index + 1]) === 1 });
+    for (let index = 3; index + 1 < reply.length; index += 2) {
+      const duplicate = Number(reply[index + 1]) === 1;
+      results.push(
+        duplicate
+          ? { epoch, offset: Number(reply[index]), duplicate }
+          : { epoch, offset: Number(reply[index]), duplicate, time },
+      );
     }
     return results;
   }

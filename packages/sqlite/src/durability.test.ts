@@ -49,7 +49,7 @@ for (const driver of DRIVERS) {
         [5, 6, 7, 8, 9, 10].map((offset) => [offset, 'n', String(offset)]),
       );
       expect(await second.append('chat', [{ data: '11' }])).toEqual([
-        { epoch, offset: 11, duplicate: false },
+        { epoch, offset: 11, duplicate: false, time: expect.any(Number) },
       ]);
     });
 
@@ -117,7 +117,7 @@ for (const driver of DRIVERS) {
       expect(listener.closes.map((reason) => reason.code)).toEqual(['epoch-changed']);
       // Writes go to the file now at the path, where a restart will find them.
       const [appended] = await store.append('s', [{ data: 'new log' }]);
-      expect(appended).toEqual({ epoch: after.epoch, offset: 1, duplicate: false });
+      expect(appended).toMatchObject({ epoch: after.epoch, offset: 1, duplicate: false });
       expect(queryRows(driver, file, 'SELECT data FROM resumable_sse_events WHERE stream = ?', 's')).toEqual([
         { data: 'new log' },
       ]);

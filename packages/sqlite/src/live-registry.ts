@@ -89,6 +89,22 @@ export class LiveRegistry {
     for (const watch of this.watches()) this.close(watch, reason);
   }
 
+  /**
+   * A subscriber that throws has missed this event, so its subscription can no longer promise
+   * delivery: it is ended with the error, and the other subscribers carry on.
+   */
+  #notify(watch: Watch, entry: Entry, event: LiveEvent): void {
+    try {
+      entry.subscriber.onEvent(event);
+    } catch (error) {
+      watch.entries.delete(entry);
+      if (watch.entries.size === 0 && this.#watches.get(watch.stream) === watch) {
+        this.#watches.delete(watch.stream);
+      }
+      callSafely(() => entry.subscriber.onClose({ code: 'store-unavailable', error }));
+    }
+  }
+
   #drain(): void {
     if (this.#draining) return;
     this.#draining = true;
@@ -97,9 +113,7 @@ export class LiveRegistry {
       for (let index = 0; index < this.#queue.length; index += 1) {
         const { watch, event } = this.#queue[index] as { watch: Watch; event: LiveEvent };
         for (const entry of [...watch.entries]) {
-          if (entry.after < event.offset && watch.entries.has(entry)) {
-            callSafely(() => entry.subscriber.onEvent(event));
-          }
+          if (entry.after < event.offset && watch.entries.has(entry)) this.#notify(watch, entry, event);
         }
       }
     } finally {
@@ -109,13 +123,11 @@ export class LiveRegistry {
   }
 }
 
-/** One subscriber's bug must not stop delivery to the others; it still surfaces as an uncaught error. */
+/** One subscriber's bug must not stop delivery to the others, nor take the process down. */
 function callSafely(call: () => void): void {
   try {
     call();
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+  } catch {
+    // The subscription is over either way.
   }
 }

@@ -197,7 +197,7 @@ export class SqliteStore implements EventStore {
         statements.upsertKey.run(stream, key, head, now + window);
         keysInBatch.set(key, head);
       }
-      results.push({ epoch: meta.epoch, offset: head, duplicate: false });
+      results.push({ epoch: meta.epoch, offset: head, duplicate: false, time: now });
       if (delivery !== undefined)
         appended.push({ offset: head, event: input.event, data: input.data, time: now });
     }

@@ -2,11 +2,16 @@
  * One stream's live fan-out inside a hub: a single store subscription per stream and process,
  * however many connections watch it. Events leave here in offset order with no gap — a gap in
  * the store's notifications is filled from the store before anything after it is delivered —
- * and each event is encoded once, the same bytes going to every listener.
+ * and each event is encoded once, the same bytes going to every listener. Listeners are fenced
+ * from each other: one that throws is dropped alone. A notification for an offset already
+ * delivered is a harmless repeat only when it is the same event; another event there means the
+ * log went backwards (restored from an older copy), and every listener is ended so its client
+ * resumes and is told.
  */
 
 import type { CursorCodec } from '../protocol/cursor-codec.ts';
 import { encodeEventBytes } from '../protocol/encode-event.ts';
+import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, Subscription } from '../store/types.ts';
 import { withRetries } from './replay-reads.ts';
 
@@ -16,6 +21,10 @@ export interface ChannelListener {
   /** The channel cannot promise delivery any more; the listener should end its connection. */
   end(reason: StoreCloseReason): void;
 }
+
+/** Recently delivered offsets whose tags a repeated notification is checked against. */
+const RECENT = 64;
+const LOG_WENT_BACKWARDS: StoreCloseReason = Object.freeze({ code: 'epoch-changed' });
 
 export class Channel {
   readonly stream: string;
@@ -30,6 +39,8 @@ export class Channel {
   #epoch: string | undefined;
   #filling = false;
   #ended = false;
+  readonly #recentOffsets = new Array<number>(RECENT).fill(-1);
+  readonly #recentTags = new Array<string>(RECENT).fill('');
   /** Aborts on dispose, so a gap read waiting to retry stops. */
   readonly #lifetime = new AbortController();
 
@@ -73,7 +84,10 @@ export class Channel {
     }
     this.#epoch = event.epoch;
     const last = this.#lastOffset;
-    if (last !== undefined && event.offset <= last) return;
+    if (last !== undefined && event.offset <= last) {
+      if (!this.#isRepeat(event)) this.#endAll(LOG_WENT_BACKWARDS);
+      return;
+    }
     if (last !== undefined && event.offset > last + 1) {
       this.#filling = true;
       this.#backlog.push(event);
@@ -95,6 +109,10 @@ export class Channel {
         }
         if (next.offset <= last) {
           this.#backlog.shift();
+          if (!this.#isRepeat(next)) {
+            this.#endAll(LOG_WENT_BACKWARDS);
+            return;
+          }
           continue;
         }
         if (next.offset === last + 1) {
@@ -126,13 +144,36 @@ export class Channel {
 
   #deliver(event: LiveEvent): void {
     this.#lastOffset = event.offset;
+    const tag = eventTag(event);
+    const slot = event.offset % RECENT;
+    this.#recentOffsets[slot] = event.offset;
+    this.#recentTags[slot] = tag;
     if (this.#listeners.size === 0) return;
     const frame = encodeEventBytes({
-      id: this.#codec.encode({ epoch: event.epoch, offset: event.offset }),
+      id: this.#codec.encode({ epoch: event.epoch, offset: event.offset, tag }),
       event: event.event,
       data: event.data,
     });
-    for (const listener of this.#listeners) listener.deliver(event, frame);
+    for (const listener of this.#listeners) {
+      try {
+        listener.deliver(event, frame);
+      } catch (error) {
+        this.#drop(listener, error);
+      }
+    }
+  }
+
+  /** True when `event` is one this channel delivered at that offset (a repeated notification). */
+  #isRepeat(event: LiveEvent): boolean {
+    const slot = event.offset % RECENT;
+    return this.#recentOffsets[slot] === event.offset && this.#recentTags[slot] === eventTag(event);
+  }
+
+  /** A listener that threw leaves alone; the others, and the store subscription, carry on. */
+  #drop(listener: ChannelListener, error: unknown): void {
+    if (!this.#listeners.delete(listener)) return;
+    endQuietly(listener, { code: 'store-unavailable', error });
+    if (this.#listeners.size === 0) this.#dispose();
   }
 
   #endAll(reason: StoreCloseReason): void {
@@ -141,7 +182,7 @@ export class Channel {
     const listeners = [...this.#listeners];
     this.#listeners.clear();
     this.#dispose();
-    for (const listener of listeners) listener.end(reason);
+    for (const listener of listeners) endQuietly(listener, reason);
   }
 
   #dispose(): void {
@@ -150,5 +191,13 @@ export class Channel {
     this.#backlog.length = 0;
     this.#subscription.unsubscribe();
     this.#onEmpty(this);
+  }
+}
+
+function endQuietly(listener: ChannelListener, reason: StoreCloseReason): void {
+  try {
+    listener.end(reason);
+  } catch {
+    // Its connection is over either way; the other listeners must still be told.
   }
 }

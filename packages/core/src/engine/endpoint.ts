@@ -58,8 +58,12 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
         return jsonResponse(405, 'Use GET to open an event stream', { ...cors, Allow: 'GET, HEAD, OPTIONS' });
       }
 
+      const fixedStream = typeof options.stream === 'string' ? options.stream : undefined;
       if (options.authorize) {
-        const verdict = await options.authorize(frameworkRequest);
+        const verdict = await runUserCode(hub, 'authorize', fixedStream, () =>
+          options.authorize!(frameworkRequest),
+        );
+        if (verdict === USER_CODE_FAILED) return serverError(cors);
         if (verdict !== true) {
           const refusal = verdict === false ? { status: 403 as const } : verdict;
           const message =
@@ -74,7 +78,12 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
       }
 
       const stream =
-        typeof options.stream === 'function' ? await options.stream(frameworkRequest) : options.stream;
+        typeof options.stream === 'function'
+          ? await runUserCode(hub, 'stream', undefined, () =>
+              (options.stream as StreamOf<Req>)(frameworkRequest),
+            )
+          : options.stream;
+      if (stream === USER_CODE_FAILED) return serverError(cors);
       if (!isValidStreamName(stream)) return jsonResponse(400, 'Invalid stream name', cors);
 
       const headers = { ...streamHeaders(request), ...cors };
@@ -96,8 +105,17 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
 
       const initial =
         typeof options.initial === 'function'
-          ? options.initial(frameworkRequest)
+          ? await runUserCode(hub, 'initial', stream, () =>
+              (options.initial as InitialOf<Req>)(frameworkRequest),
+            )
           : (options.initial ?? 'now');
+      if (initial === USER_CODE_FAILED) return serverError(cors);
+      try {
+        assertInitial(initial);
+      } catch (error) {
+        hub.hooks.report({ stream, source: 'initial', error });
+        return serverError(cors);
+      }
       return new StreamPlan(hub, session, headers, {
         stream,
         requested,
@@ -192,6 +210,31 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
   pipe(sink: SseSink): Promise<void> {
     return new ReplaySession(this.#hub, sink, this).run();
   }
+}
+
+type StreamOf<Req> = (request: Req) => string | Promise<string>;
+type InitialOf<Req> = (request: Req) => InitialPolicy;
+
+/** Marks application code that threw: its request alone gets a 500. */
+const USER_CODE_FAILED: unique symbol = Symbol('user code failed');
+
+/** Runs an endpoint option's function; a throw or rejection is reported, never propagated. */
+async function runUserCode<T>(
+  hub: Hub,
+  source: 'authorize' | 'stream' | 'initial',
+  stream: string | undefined,
+  run: () => T | Promise<T>,
+): Promise<T | typeof USER_CODE_FAILED> {
+  try {
+    return await run();
+  } catch (error) {
+    hub.hooks.report({ stream, source, error });
+    return USER_CODE_FAILED;
+  }
+}
+
+function serverError(cors: Record<string, string>): SsePlainResponse {
+  return jsonResponse(500, 'The server could not open this stream; try again later', cors);
 }
 
 function bindFilter<Req>(

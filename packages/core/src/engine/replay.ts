@@ -13,7 +13,8 @@
  *      pass the high-water mark is disconnected (it resumes with its cursor), and one shared
  *      timer per interval sends heartbeats and enforces `maxConnectionMs`.
  */
-import type { DisconnectReason, HubHooks } from '../hub-hooks.ts';
+import type { GuardedHooks } from '../guarded-hooks.ts';
+import type { DisconnectReason } from '../hub-hooks.ts';
 import type { CompletionRecord } from '../lifecycle/types.ts';
 import {
   type CaughtUpPayload,
@@ -23,6 +24,7 @@ import {
 } from '../protocol/control-events.ts';
 import type { CursorCodec } from '../protocol/cursor-codec.ts';
 import { encodeCommentBytes, encodeEventBytes } from '../protocol/encode-event.ts';
+import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
 import type { ChannelListener } from './channel.ts';
 import type { Beating, HeartbeatScheduler } from './heartbeat-scheduler.ts';
@@ -37,6 +39,8 @@ export interface ReplayPlan {
   readonly epoch: string;
   /** Offset of the last event the client has (or is deemed to have); replay sends what follows. */
   readonly start: number;
+  /** The retained event at `start`, when there is one: its tag goes into the cursors of `start`. */
+  readonly startEvent?: StoredEvent | undefined;
   readonly reset?: ResetPayload;
 }
 
@@ -58,17 +62,34 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
   const { store, codec, stream, requested } = input;
   const read = input.read ?? ((run) => run());
   let position = await read(() => store.position(stream));
-  const oldestCursor = () =>
-    position.oldest === null ? null : codec.encode({ epoch: position.epoch, offset: position.oldest });
-  const reset = (reason: ResetReason, start: number): ReplayPlan => ({
-    epoch: position.epoch,
-    start,
-    reset: { reason, requested: (requested ?? '').slice(0, MAX_ECHOED_CURSOR), oldest: oldestCursor() },
-  });
+  /** The retained event at `offset`, if any: one O(log n) read. */
+  const eventAt = async (offset: number): Promise<StoredEvent | undefined> => {
+    if (offset < 1 || position.oldest === null || offset < position.oldest || offset > position.head) {
+      return undefined;
+    }
+    const [found] = await read(() => store.readAfter(stream, offset - 1, 1));
+    return found?.offset === offset ? found : undefined;
+  };
+  const startAt = async (start: number, reset?: ResetPayload): Promise<ReplayPlan> => {
+    const startEvent = await eventAt(start);
+    return { epoch: position.epoch, start, ...(startEvent && { startEvent }), ...(reset && { reset }) };
+  };
+  const oldestCursor = async (): Promise<string | null> => {
+    if (position.oldest === null) return null;
+    const oldest = await eventAt(position.oldest);
+    const tag = oldest === undefined ? undefined : eventTag(oldest);
+    return codec.encode({ epoch: position.epoch, offset: position.oldest, tag });
+  };
+  const reset = async (reason: ResetReason, start: number): Promise<ReplayPlan> =>
+    startAt(start, {
+      reason,
+      requested: (requested ?? '').slice(0, MAX_ECHOED_CURSOR),
+      oldest: await oldestCursor(),
+    });
 
   // Row: absent — the stream's initial policy.
   if (requested === undefined || requested === '') {
-    return { epoch: position.epoch, start: initialStart(position, input.initial) };
+    return startAt(initialStart(position, input.initial));
   }
 
   // Row: malformed or foreign — reset{malformed}, then as if absent.
@@ -93,8 +114,14 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
     if (cursor.offset > position.head) return reset('future', initialStart(position, input.initial));
   }
 
-  // Row: within retention — every event after the cursor.
-  return { epoch: position.epoch, start: cursor.offset };
+  // Row: within retention — every event after the cursor, unless the event the cursor names is no
+  // longer the one stored there: the log went backwards (restored from an older copy), so the
+  // position means something else now, as in another epoch.
+  const named = await eventAt(cursor.offset);
+  if (named !== undefined && cursor.tag !== undefined && eventTag(named) !== cursor.tag) {
+    return reset('epoch', earliestStart(position));
+  }
+  return { epoch: position.epoch, start: cursor.offset, ...(named && { startEvent: named }) };
 }
 
 /** Offset just before the oldest retained event: "send everything retained". */
@@ -132,7 +159,7 @@ export interface ReplaySessionOptions {
 export interface SessionHost {
   readonly store: EventStore;
   readonly codec: CursorCodec;
-  readonly hooks: HubHooks;
+  readonly hooks: GuardedHooks;
   readonly heartbeats: HeartbeatScheduler;
   attach(stream: string, listener: ChannelListener): Promise<() => void>;
   trackConnection(end: () => void): () => void;
@@ -144,6 +171,9 @@ interface PendingEvent {
   readonly event: LiveEvent;
   readonly frame: Uint8Array;
 }
+
+/** What passing one event did: `full` means written, and the transport asks the writer to wait. */
+type PassOutcome = 'sent' | 'full' | 'skipped' | 'stop';
 
 /** The default heartbeat: an empty comment. */
 export const HEARTBEAT_COMMENT = encodeCommentBytes('');
@@ -162,6 +192,12 @@ export class ReplaySession implements ChannelListener, Beating {
   #epoch: string | undefined;
   /** Offset of the last event this connection has passed (sent or filtered out). */
   #lastSent = 0;
+  /** The event at `#lastSent` when known, whose tag the connection's position cursor carries. */
+  #lastEvent: StoredEvent | undefined;
+  /** Bytes handed to the sink so far, and where the last frame larger than the mark ended. */
+  #written = 0;
+  #oversizedEnd = 0;
+  #oversizedSize = 0;
   #pending: PendingEvent[] = [];
   #pendingBytes = 0;
   #catchingUp = false;
@@ -192,7 +228,7 @@ export class ReplaySession implements ChannelListener, Beating {
     signal.addEventListener('abort', onAbort, { once: true });
     this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
     this.#cleanups.push(this.#host.trackConnection(() => this.#close('hub-closed')));
-    this.#host.hooks.onConnect?.({ stream });
+    this.#host.hooks.onConnect({ stream });
 
     // A first byte at once, so proxies and clients see the stream is open.
     const retry = this.#options.retry;
@@ -221,6 +257,7 @@ export class ReplaySession implements ChannelListener, Beating {
       if (this.#isClosed()) return this.#done;
       this.#epoch = plan.epoch;
       this.#lastSent = plan.start;
+      this.#lastEvent = plan.startEvent;
       if (plan.reset) this.#sendReset(plan.reset);
 
       const replayed = await this.#catchUp();
@@ -232,13 +269,13 @@ export class ReplaySession implements ChannelListener, Beating {
         this.#close('stream-ended');
         return this.#done;
       }
-      const caughtUp: CaughtUpPayload = {
-        replayed,
-        head:
-          this.#lastSent > 0 ? this.#host.codec.encode({ epoch: plan.epoch, offset: this.#lastSent }) : null,
-      };
-      this.#write(encodeEventBytes({ event: CONTROL_EVENTS.caughtUp, data: JSON.stringify(caughtUp) }));
-      this.#host.hooks.onCaughtUp?.({ stream, replayed, timeToSyncMs: Date.now() - this.#startedAt });
+      // The position carries an id, so a client that has seen no event yet still resumes from here.
+      const position = this.#positionCursor();
+      const caughtUp: CaughtUpPayload = { replayed, head: this.#lastSent > 0 ? position : null };
+      this.#write(
+        encodeEventBytes({ id: position, event: CONTROL_EVENTS.caughtUp, data: JSON.stringify(caughtUp) }),
+      );
+      this.#host.hooks.onCaughtUp({ stream, replayed, timeToSyncMs: Date.now() - this.#startedAt });
     } catch {
       this.#close('store-unavailable');
     }
@@ -265,27 +302,20 @@ export class ReplaySession implements ChannelListener, Beating {
         this.#sendReset(
           {
             reason: 'evicted',
-            requested: codec.encode({ epoch: this.#epoch!, offset: this.#lastSent }),
-            oldest: codec.encode({ epoch: this.#epoch!, offset: first.offset }),
+            requested: this.#positionCursor(),
+            oldest: codec.encode({ epoch: this.#epoch!, offset: first.offset, tag: eventTag(first) }),
           },
           first.offset - 1,
         );
       }
       for (const event of page) {
         if (event.offset <= this.#lastSent) continue;
-        this.#lastSent = event.offset;
-        if (this.#options.filter && !this.#options.filter(event)) {
-          if (this.#endsStream(event)) return sent;
-          continue;
-        }
-        const frame = encodeEventBytes({
-          id: codec.encode({ epoch: this.#epoch!, offset: event.offset }),
-          event: event.event,
-          data: event.data,
-        });
+        const outcome = this.#pass(event, undefined);
+        if (outcome === 'stop') return sent;
+        if (outcome === 'skipped') continue;
         sent++;
-        if (!this.#write(frame)) await this.#sink.drain();
-        if (this.#isClosed() || this.#endsStream(event)) return sent;
+        if (outcome === 'full') await this.#sink.drain();
+        if (this.#isClosed()) return sent;
       }
       if (page.length >= replayPageSize) continue;
 
@@ -307,7 +337,13 @@ export class ReplaySession implements ChannelListener, Beating {
   async #mergePending(): Promise<number | 'gap'> {
     let sent = 0;
     for (;;) {
-      while (this.#pending[0] && this.#pending[0].event.offset <= this.#lastSent) this.#shiftPending();
+      while (this.#pending[0] && this.#pending[0].event.offset <= this.#lastSent) {
+        if (this.#rewritesPosition(this.#pending[0].event)) {
+          this.#close('epoch-changed');
+          return sent;
+        }
+        this.#shiftPending();
+      }
       const next = this.#pending[0];
       if (!next) {
         if (!this.#isClosed()) this.#state = 'live';
@@ -319,14 +355,12 @@ export class ReplaySession implements ChannelListener, Beating {
       }
       if (next.event.offset !== this.#lastSent + 1) return 'gap';
       this.#shiftPending();
-      this.#lastSent = next.event.offset;
-      if (this.#options.filter && !this.#options.filter(next.event)) {
-        if (this.#endsStream(next.event)) return sent;
-        continue;
-      }
+      const outcome = this.#pass(next.event, next.frame);
+      if (outcome === 'stop') return sent;
+      if (outcome === 'skipped') continue;
       sent++;
-      if (!this.#write(next.frame)) await this.#sink.drain();
-      if (this.#isClosed() || this.#endsStream(next.event)) return sent;
+      if (outcome === 'full') await this.#sink.drain();
+      if (this.#isClosed()) return sent;
     }
   }
 
@@ -359,7 +393,10 @@ export class ReplaySession implements ChannelListener, Beating {
       this.#close('epoch-changed');
       return;
     }
-    if (event.offset <= this.#lastSent) return;
+    if (event.offset <= this.#lastSent) {
+      if (this.#rewritesPosition(event)) this.#close('epoch-changed');
+      return;
+    }
     if (event.offset > this.#lastSent + 1) {
       this.#pending.push({ event, frame });
       this.#pendingBytes += frame.byteLength;
@@ -367,14 +404,67 @@ export class ReplaySession implements ChannelListener, Beating {
       if (!this.#catchingUp) void this.#catchUp().catch(() => this.#close('store-unavailable'));
       return;
     }
-    this.#lastSent = event.offset;
-    if (this.#options.filter && !this.#options.filter(event)) {
-      this.#endsStream(event);
+    if (this.#isBehind()) {
+      this.#close('slow-consumer');
       return;
     }
-    this.#write(frame);
-    if (this.#endsStream(event)) return;
-    this.#checkHighWaterMark();
+    this.#pass(event, frame);
+  }
+
+  /**
+   * The one step every event takes, in offset order, on replay and live alike: advance the
+   * position, apply the filter, write the frame, end the connection after a terminal event.
+   * `frame` is the shared live encoding; replayed events are encoded here.
+   */
+  #pass(event: StoredEvent, frame: Uint8Array | undefined): PassOutcome {
+    this.#lastSent = event.offset;
+    this.#lastEvent = event;
+    const admitted = this.#admits(event);
+    if (this.#isClosed()) return 'stop';
+    let outcome: PassOutcome = 'skipped';
+    if (admitted) {
+      const bytes =
+        frame ??
+        encodeEventBytes({
+          id: this.#host.codec.encode({ epoch: this.#epoch!, offset: event.offset, tag: eventTag(event) }),
+          event: event.event,
+          data: event.data,
+        });
+      outcome = this.#write(bytes) ? 'sent' : 'full';
+    }
+    return this.#endsStream(event) || this.#isClosed() ? 'stop' : outcome;
+  }
+
+  /** The connection's filter, fenced: if it throws, this connection alone ends. */
+  #admits(event: StoredEvent): boolean {
+    const filter = this.#options.filter;
+    if (filter === undefined) return true;
+    try {
+      return filter(event);
+    } catch (error) {
+      this.#host.hooks.report({ stream: this.#options.stream, source: 'filter', error });
+      this.#close('user-code-error');
+      return false;
+    }
+  }
+
+  /**
+   * True when `event` sits at this connection's own position but is not the event the connection
+   * passed there: the log went backwards under it (restored from an older copy), so what follows
+   * would not continue what the client has. Every rewrite reaches the position sooner or later.
+   */
+  #rewritesPosition(event: StoredEvent): boolean {
+    const mine = this.#lastEvent;
+    return (
+      event.offset === this.#lastSent && mine?.offset === event.offset && eventTag(mine) !== eventTag(event)
+    );
+  }
+
+  /** This connection's position as a cursor: where it resumes from if it drops now. */
+  #positionCursor(): string {
+    const offset = this.#lastSent;
+    const tag = this.#lastEvent?.offset === offset && offset > 0 ? eventTag(this.#lastEvent) : undefined;
+    return this.#host.codec.encode({ epoch: this.#epoch!, offset, tag });
   }
 
   /**
@@ -401,8 +491,11 @@ export class ReplaySession implements ChannelListener, Beating {
       return;
     }
     if (this.#options.heartbeatMs > 0) {
+      if (this.#isBehind()) {
+        this.#close('slow-consumer');
+        return;
+      }
       this.#write(this.#options.heartbeatFrame(now));
-      this.#checkHighWaterMark();
     }
   }
 
@@ -421,12 +514,12 @@ export class ReplaySession implements ChannelListener, Beating {
     this.#lastSent = baseline;
     this.#write(
       encodeEventBytes({
-        id: this.#host.codec.encode({ epoch: this.#epoch!, offset: baseline }),
+        id: this.#positionCursor(),
         event: CONTROL_EVENTS.reset,
         data: JSON.stringify(payload),
       }),
     );
-    this.#host.hooks.onReset?.({ stream: this.#options.stream, reason: payload.reason });
+    this.#host.hooks.onReset({ stream: this.#options.stream, reason: payload.reason });
   }
 
   #write(bytes: Uint8Array): boolean {
@@ -435,11 +528,24 @@ export class ReplaySession implements ChannelListener, Beating {
       this.#close('client-closed');
       return false;
     }
+    this.#written += bytes.byteLength;
+    if (bytes.byteLength > this.#options.highWaterMarkBytes) {
+      this.#oversizedEnd = this.#written;
+      this.#oversizedSize = bytes.byteLength;
+    }
     return this.#sink.write(bytes);
   }
 
-  #checkHighWaterMark(): void {
-    if (this.#sink.bufferedBytes > this.#options.highWaterMarkBytes) this.#close('slow-consumer');
+  /**
+   * True when the client has fallen behind: more than the mark still unsent before anything new
+   * is written. A single frame larger than the mark is not held against a reader while it is
+   * being sent, so one big event reaches every reader that keeps reading.
+   */
+  #isBehind(): boolean {
+    const buffered = this.#sink.bufferedBytes;
+    const flushed = this.#written - buffered;
+    const oversizedUnsent = Math.min(Math.max(this.#oversizedEnd - flushed, 0), this.#oversizedSize);
+    return buffered - oversizedUnsent > this.#options.highWaterMarkBytes;
   }
 
   /** A method, not a field read: state changes across awaits, which narrowing cannot see. */
@@ -457,7 +563,7 @@ export class ReplaySession implements ChannelListener, Beating {
     // A slow consumer's buffer may never drain: drop its socket rather than queue an end behind it.
     if (reason === 'slow-consumer' && this.#sink.abort) this.#sink.abort();
     else this.#sink.end();
-    this.#host.hooks.onDisconnect?.({ stream: this.#options.stream, reason });
+    this.#host.hooks.onDisconnect({ stream: this.#options.stream, reason });
     this.#resolveDone();
   }
 }

@@ -4,6 +4,7 @@
  * there a completion record to deliver at once to a client that comes back after the end.
  */
 import type { CursorCodec } from '../protocol/cursor-codec.ts';
+import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore } from '../store/types.ts';
 import { DEFAULT_TERMINAL_EVENTS } from './terminal.ts';
 import type { CompletionRecord, LifecycleStore } from './types.ts';
@@ -63,7 +64,8 @@ async function cursorIsTerminalInLog(
     if (
       event?.offset !== decoded.cursor.offset ||
       event.event === undefined ||
-      !terminalEvents.has(event.event)
+      !terminalEvents.has(event.event) ||
+      (decoded.cursor.tag !== undefined && eventTag(event) !== decoded.cursor.tag)
     )
       return false;
     const position = await store.position(stream);

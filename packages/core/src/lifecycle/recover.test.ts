@@ -39,8 +39,8 @@ describe('recoverStream', () => {
     ]);
     const { epoch } = await hub.store.position('job-r1');
     expect(view.events.map((event) => hub.codec.decode(event.id))).toEqual([
-      { ok: true, cursor: { epoch, offset: 1 } },
-      { ok: true, cursor: { epoch, offset: 2 } },
+      { ok: true, cursor: { epoch, offset: 1, tag: expect.any(String) } },
+      { ok: true, cursor: { epoch, offset: 2, tag: expect.any(String) } },
     ]);
     finish();
     await job.done;

@@ -6,6 +6,7 @@
 
 import { ResumableSseError } from '../errors.ts';
 import type { Hub } from '../hub.ts';
+import { eventTag } from '../protocol/event-tag.ts';
 import type { StoredEvent } from '../store/types.ts';
 import type { CompletionRecord, LifecycleStore, StreamRecord, StreamState } from './types.ts';
 
@@ -91,7 +92,7 @@ async function readRetained(
     }
     if ((await hub.store.position(streamId)).epoch !== epoch && attempt === 0) continue;
     const events = stored.map((event) => ({
-      id: hub.codec.encode({ epoch, offset: event.offset }),
+      id: hub.codec.encode({ epoch, offset: event.offset, tag: eventTag(event) }),
       event: event.event,
       data: event.data,
       time: event.time,

@@ -85,14 +85,14 @@ describe('cursor encode', () => {
     expect(codec.encode({ epoch: 'abc', offset: 10 })).toBe('abc.a.m5');
   });
 
-  it('stays within 64 chars of [A-Za-z0-9._~-] at the longest epoch, offset and MAC', () => {
-    const longest = createCursorCodec({ signer: { sign: () => '_'.repeat(32) } });
-    const text = longest.encode({ epoch: 'Z'.repeat(16), offset: Number.MAX_SAFE_INTEGER });
+  it('stays within 64 chars of [A-Za-z0-9._~-] at the longest epoch, offset, tag and MAC', () => {
+    const longest = createCursorCodec({ signer: { sign: () => '_'.repeat(24) } });
+    const text = longest.encode({ epoch: 'Z'.repeat(16), offset: Number.MAX_SAFE_INTEGER, tag: 'zzzzzz' });
     expect(text.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
     expect(text).toMatch(CURSOR_CHARS);
     expect(longest.decode(text)).toEqual({
       ok: true,
-      cursor: { epoch: 'Z'.repeat(16), offset: Number.MAX_SAFE_INTEGER },
+      cursor: { epoch: 'Z'.repeat(16), offset: Number.MAX_SAFE_INTEGER, tag: 'zzzzzz' },
     });
   });
 

@@ -1,5 +1,8 @@
 /**
- * Event-ID (cursor) codec: `<epoch>.<offset in base 36>` or, with a signer, `<epoch>.<offset36>.<mac>`.
+ * Event-ID (cursor) codec: `<epoch>.<offset in base 36>[~<tag>]`, and with a signer `….<mac>` after
+ * that. The tag names the event stored at the offset (`event-tag.ts`), so a cursor into a log that
+ * went backwards is recognised; baselines with no event to name (offset 0, evicted positions) and
+ * cursors of earlier versions carry none.
  *
  * Clients treat cursors as opaque. The server decodes whatever comes back in `Last-Event-ID`, so
  * `decode` is total and cheap on hostile input, and accepts only the canonical spelling: two strings
@@ -7,6 +10,7 @@
  * @module
  */
 import { ResumableSseError } from '../errors.ts';
+import { isEventTag } from './event-tag.ts';
 
 /** A position in one stream's log. Offset 0 is the baseline "before the first event". */
 export interface Cursor {
@@ -14,6 +18,8 @@ export interface Cursor {
   readonly epoch: string;
   /** Gap-free position: first event 1, +1 per event. */
   readonly offset: number;
+  /** Tag of the event at `offset` ({@link eventTag}); absent where there is none to name. */
+  readonly tag?: string | undefined;
 }
 
 export type CursorDecodeResult = { readonly ok: true; readonly cursor: Cursor } | { readonly ok: false };
@@ -22,7 +28,7 @@ export type DecodeResult = CursorDecodeResult;
 
 /**
  * Signs a cursor body (`<epoch>.<offset36>`) so forged or rolled-back cursors read as malformed.
- * Must be synchronous, deterministic for a given key, and return 1–32 chars of `[A-Za-z0-9_-]`.
+ * Must be synchronous, deterministic for a given key, and return 1–24 chars of `[A-Za-z0-9_-]`.
  */
 export interface CursorSigner {
   sign(message: string): string;
@@ -42,16 +48,17 @@ export interface CursorCodec {
 
 /** Longest resume input (header or query) the server looks at; anything longer is malformed. */
 export const MAX_CURSOR_INPUT_LENGTH = 256;
-/** Longest cursor this codec writes (DESIGN §2): 16 + 1 + 11 + 1 + 32 = 61 fits. */
+/** Longest cursor this codec writes (docs/protocol.md): 16 + 1 + 11 + 1 + 6 + 1 + 24 = 60 fits. */
 export const MAX_CURSOR_LENGTH = 64;
 export const MAX_EPOCH_LENGTH = 16;
-export const MAX_CURSOR_MAC_LENGTH = 32;
+export const MAX_CURSOR_MAC_LENGTH = 24;
 
 const EPOCH_LENGTH = 10;
 const EPOCH_PATTERN = /^[A-Za-z0-9]{1,16}$/;
-const MAC_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
-// Disjoint classes around literal dots keep matching linear; base 36 of MAX_SAFE_INTEGER has 11 digits.
-const CURSOR_PATTERN = /^([A-Za-z0-9]{1,16})\.(0|[1-9a-z][0-9a-z]{0,10})(?:\.([A-Za-z0-9_-]{1,32}))?$/;
+const MAC_PATTERN = /^[A-Za-z0-9_-]{1,24}$/;
+// Disjoint classes around literal separators keep matching linear; base 36 of MAX_SAFE_INTEGER has 11 digits.
+const CURSOR_PATTERN =
+  /^([A-Za-z0-9]{1,16})\.(0|[1-9a-z][0-9a-z]{0,10})(?:~([0-9a-z]{6}))?(?:\.([A-Za-z0-9_-]{1,24}))?$/;
 const MALFORMED: CursorDecodeResult = Object.freeze({ ok: false });
 
 const EPOCH_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -88,7 +95,7 @@ export function createCursorCodec(options: CursorCodecOptions = {}): CursorCodec
   }
 
   function encode(cursor: Cursor): string {
-    const { epoch, offset } = cursor;
+    const { epoch, offset, tag } = cursor;
     if (!isEpoch(epoch)) {
       throw new ResumableSseError(
         'INVALID_FIELD',
@@ -101,7 +108,14 @@ export function createCursorCodec(options: CursorCodecOptions = {}): CursorCodec
         `A cursor offset must be a safe integer >= 0, got ${String(offset)}.`,
       );
     }
-    const body = `${epoch}.${offset.toString(36)}`;
+    if (tag !== undefined && !isEventTag(tag)) {
+      throw new ResumableSseError(
+        'INVALID_FIELD',
+        `A cursor tag must be 6 chars of [0-9a-z] as eventTag() makes it, got ${JSON.stringify(tag)}.`,
+      );
+    }
+    const position = `${epoch}.${offset.toString(36)}`;
+    const body = tag === undefined ? position : `${position}~${tag}`;
     if (signer === undefined) return body;
     const mac = signer.sign(body);
     if (typeof mac !== 'string' || !MAC_PATTERN.test(mac)) {
@@ -118,13 +132,16 @@ export function createCursorCodec(options: CursorCodecOptions = {}): CursorCodec
     if (typeof input !== 'string' || input.length > MAX_CURSOR_LENGTH) return MALFORMED;
     const match = CURSOR_PATTERN.exec(input);
     if (match === null) return MALFORMED;
-    const [, epoch = '', offset36 = '', mac] = match;
+    const [, epoch = '', offset36 = '', tag, mac] = match;
     const offset = Number.parseInt(offset36, 36);
     // The pattern already forbids leading zeros and upper case; this also drops offsets past 2^53 - 1.
     if (!Number.isSafeInteger(offset) || offset.toString(36) !== offset36) return MALFORMED;
     if ((mac === undefined) !== (signer === undefined)) return MALFORMED;
-    if (signer !== undefined && !macMatches(signer, `${epoch}.${offset36}`, mac ?? '')) return MALFORMED;
-    return { ok: true, cursor: { epoch, offset } };
+    const body = tag === undefined ? `${epoch}.${offset36}` : `${epoch}.${offset36}~${tag}`;
+    if (signer !== undefined && !macMatches(signer, body, mac ?? '')) return MALFORMED;
+    // A tag on offset 0 names no event: not a spelling this codec writes.
+    if (tag !== undefined && offset === 0) return MALFORMED;
+    return { ok: true, cursor: tag === undefined ? { epoch, offset } : { epoch, offset, tag } };
   }
 
   return { encode, decode };

@@ -6,3 +6,4 @@
 export * from './control-events.ts';
 export * from './cursor-codec.ts';
 export * from './encode-event.ts';
+export * from './event-tag.ts';

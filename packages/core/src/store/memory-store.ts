@@ -129,7 +129,7 @@ export class MemoryStore implements EventStore {
         log.keys.delete(key);
         log.keys.set(key, { offset, expiresAt: now + this.#idempotencyWindowMs });
       }
-      results.push({ epoch: log.epoch, offset, duplicate: false });
+      results.push({ epoch: log.epoch, offset, duplicate: false, time: now });
       if (log.subscribers.size > 0) appended.push(Object.freeze({ ...stored, epoch: log.epoch }));
     }
     this.#deliver(log, appended);

@@ -33,6 +33,11 @@ export interface AppendResult {
   readonly epoch: string;
   readonly offset: number;
   readonly duplicate: boolean;
+  /**
+   * The stored event's `time`, for an event this append stored (not for a duplicate). With it the
+   * hub's publish ids carry the event's tag, as every other cursor does; stores should report it.
+   */
+  readonly time?: number | undefined;
 }
 
 /** Where a stream's log stands. */

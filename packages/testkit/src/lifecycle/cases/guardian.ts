@@ -1,4 +1,4 @@
-import { createStreamGuardian, type StreamRecord } from '@resumable-sse/core';
+import { createStreamGuardian, eventTag, type StreamRecord } from '@resumable-sse/core';
 import { describe, expect, it } from 'vitest';
 import type { LifecycleContext } from '../context.ts';
 
@@ -57,7 +57,7 @@ export function guardianCases(ctx: LifecycleContext): void {
         expect(await storeB.completion(streamId)).toMatchObject({
           event: 'failed',
           state: 'failed',
-          id: hub.codec.encode({ epoch, offset: 2 }),
+          id: hub.codec.encode({ epoch, offset: 2, tag: eventTag(log[1]!) }),
         });
         expect((await storeB.get(streamId))?.state).toBe('orphaned');
       }

@@ -1,4 +1,5 @@
 import {
+  eventTag,
   type Hub,
   isResumableSseError,
   type StoredEvent,
@@ -56,7 +57,7 @@ export function producerCases(ctx: LifecycleContext): void {
         ['completed', '{"result":{"tokens":3}}'],
       ]);
       const { epoch } = await hub.store.position(streamId);
-      const terminalId = hub.codec.encode({ epoch, offset: 4 });
+      const terminalId = hub.codec.encode({ epoch, offset: 4, tag: eventTag(log[3]!) });
       expect(outcome.terminal).toEqual({
         event: 'completed',
         data: '{"result":{"tokens":3}}',

@@ -1,5 +1,6 @@
 import type { AppendInput } from '@resumable-sse/core';
 import { describe, expect, it } from 'vitest';
+import { collector } from '../collector.ts';
 import { essentials, expectStoreError, offsets, type SuiteContext } from '../context.ts';
 
 const INVALID_ITEMS: [string, unknown][] = [
@@ -20,13 +21,25 @@ export function appendCases(ctx: SuiteContext): void {
       const [first] = await store.append(stream, [{ data: 'one' }]);
       const [second] = await store.append(stream, [{ event: 'named', data: 'two' }]);
       const { epoch } = await store.position(stream);
-      expect(first).toEqual({ epoch, offset: 1, duplicate: false });
-      expect(second).toEqual({ epoch, offset: 2, duplicate: false });
+      expect(first).toEqual({ epoch, offset: 1, duplicate: false, time: expect.any(Number) });
+      expect(second).toEqual({ epoch, offset: 2, duplicate: false, time: expect.any(Number) });
       expect(essentials(await ctx.readAll(store, stream))).toEqual([
         { offset: 1, event: undefined, data: 'one' },
         { offset: 2, event: 'named', data: 'two' },
       ]);
       await ctx.expectRetained(store, stream, 2);
+    });
+
+    it('reports the time it stored each new event with, as reads and live events give it', async () => {
+      const store = await ctx.create();
+      const stream = ctx.stream('stored-time');
+      const live = collector();
+      await store.subscribe(stream, live).ready;
+      const results = await store.append(stream, [{ data: 'a' }, { event: 'b', data: 'b' }]);
+      await live.waitForEvents(2);
+      const read = await ctx.readAll(store, stream);
+      expect(results.map((result) => result.time)).toEqual(read.map((event) => event.time));
+      expect(live.events.map((event) => event.time)).toEqual(read.map((event) => event.time));
     });
 
     it('gives a batch consecutive offsets continuing from the head, in input order', async () => {

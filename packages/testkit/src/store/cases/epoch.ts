@@ -17,7 +17,7 @@ export function epochCases(ctx: SuiteContext): void {
         expect(position).toMatchObject({ oldest: null, head: 0 });
         expect(await after.readAfter(stream, 0, 100)).toEqual([]);
         const [appended] = await after.append(stream, [{ data: 'fresh' }]);
-        expect(appended).toEqual({ epoch: position.epoch, offset: 1, duplicate: false });
+        expect(appended).toMatchObject({ epoch: position.epoch, offset: 1, duplicate: false });
         expect((await after.position(stream)).epoch).toBe(position.epoch);
       },
     );
@@ -39,7 +39,7 @@ export function epochCases(ctx: SuiteContext): void {
           [3, undefined, '3'],
         ]);
         const [next] = await reopened.append(stream, [{ data: '4' }]);
-        expect(next).toEqual({ epoch: before.epoch, offset: 4, duplicate: false });
+        expect(next).toMatchObject({ epoch: before.epoch, offset: 4, duplicate: false });
       },
     );
   });
