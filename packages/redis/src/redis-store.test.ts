@@ -1,4 +1,5 @@
 import type { EventStore } from '@resumable-sse/core';
+import { waitUntil } from '@resumable-sse/testkit/http';
 import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit/redis-server';
 import { describeEventStore } from '@resumable-sse/testkit/store';
 import { Redis } from 'ioredis';
@@ -15,6 +16,8 @@ beforeAll(async () => {
   server = await startRedisServer();
   client = new Redis(server.url);
   backdoor = new Redis(server.url);
+  // The rollback cases restart the server: both connections see it drop and reconnect.
+  for (const connection of [client, backdoor]) connection.on('error', () => {});
 });
 
 afterAll(async () => {
@@ -38,6 +41,18 @@ describeEventStore('redis', {
   reopen: async (store: EventStore) => {
     await store.close();
     return redisStore({ client });
+  },
+  // SAVE and keep the RDB file; later crash redis-server and start it from that older file on the
+  // same port. The store and its client live on and reconnect, as an app's would.
+  rollback: {
+    snapshot: () => server.saveSnapshot(),
+    restore: async (store, rdbPath: string) => {
+      await server.restartFrom(rdbPath);
+      // The store refuses commands while its client reconnects; an app would retry, the suite waits.
+      await client.ping();
+      await waitUntil(() => client.status === 'ready', 'the client to reconnect after the restore');
+      return store;
+    },
   },
   capabilities: { injectableClock: true, sharedBacking: true, crossInstanceLive: true },
 });

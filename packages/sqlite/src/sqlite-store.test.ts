@@ -1,10 +1,17 @@
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventStore } from '@resumable-sse/core';
 import { describeEventStore } from '@resumable-sse/testkit/store';
-import { afterAll, describe } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import type { SqliteStoreOptions } from './options.ts';
 import { type SqliteStore, sqliteStore } from './sqlite-store.ts';
-import { countEvents, DRIVERS, deleteDatabaseFiles, tempDirectory } from './test-support/sqlite-files.ts';
+import {
+  countEvents,
+  DRIVERS,
+  deleteDatabaseFiles,
+  tempDirectory,
+  withConnection,
+} from './test-support/sqlite-files.ts';
 
 /** Polling is off by default; the suite also runs with it on, where instances see each other live. */
 const POLLING = [undefined, 20] as const;
@@ -23,6 +30,7 @@ for (const driver of DRIVERS) {
         return store;
       };
       afterAll(() => directory.remove());
+      let backups = 0;
 
       describeEventStore(label, {
         create: async (options) => open(options),
@@ -37,6 +45,26 @@ for (const driver of DRIVERS) {
         reopen: async (store) => {
           await store.close();
           return open(optionsOf.get(store) ?? {});
+        },
+        // An operator's backup: the WAL checkpointed into the file, then the file copied. Restoring
+        // it means stopping the store, putting the older file in place and starting again.
+        rollback: {
+          snapshot: async () => {
+            withConnection(driver, file, (db) => {
+              const result = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+              expect(result?.busy, 'the WAL checkpoint was not blocked').toBe(0);
+            });
+            backups += 1;
+            const backup = join(directory.path, `backup-${backups}.db`);
+            copyFileSync(file, backup);
+            return backup;
+          },
+          restore: async (store, backup: string) => {
+            await store.close();
+            deleteDatabaseFiles(file);
+            copyFileSync(backup, file);
+            return open(optionsOf.get(store) ?? {});
+          },
         },
         capabilities: {
           injectableClock: true,

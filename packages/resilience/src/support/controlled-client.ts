@@ -16,6 +16,11 @@ export interface ReceivedEvent {
   readonly epoch: string;
 }
 
+/** One thing the client saw, in arrival order: an application event or a `reset`. */
+export type TimelineEntry =
+  | { readonly kind: 'event'; readonly seq: number }
+  | { readonly kind: 'reset'; readonly reset: ResetPayload };
+
 export interface ControlledClientOptions {
   /** Cut the connection right after receiving this many events (each count once). */
   readonly disconnectAfter?: Iterable<number>;
@@ -25,6 +30,8 @@ export interface ControlledClient {
   readonly client: EventStreamClient;
   readonly received: ReceivedEvent[];
   readonly resets: ResetPayload[];
+  /** Events and resets interleaved as they arrived (where in the stream each reset came). */
+  readonly timeline: TimelineEntry[];
   /** Connections cut on purpose (disconnect points reached, `disconnect()` calls). */
   readonly forcedDisconnects: number;
   /** Disconnect points reached (a subset of `forcedDisconnects`). */
@@ -51,6 +58,7 @@ export function controlledClient(url: string, options: ControlledClientOptions =
   let caughtUps = 0;
   const received: ReceivedEvent[] = [];
   const resets: ResetPayload[] = [];
+  const timeline: TimelineEntry[] = [];
 
   const disconnect = (): void => {
     forcedDisconnects++;
@@ -75,6 +83,7 @@ export function controlledClient(url: string, options: ControlledClientOptions =
       const seq = (JSON.parse(event.data) as { seq: number }).seq;
       const id = event.id ?? '';
       received.push({ seq, id, epoch: id.split('.')[0]! });
+      timeline.push({ kind: 'event', seq });
       if (points.has(received.length)) {
         pointsReached++;
         disconnect();
@@ -82,6 +91,7 @@ export function controlledClient(url: string, options: ControlledClientOptions =
     },
     onReset: (payload) => {
       resets.push(payload);
+      timeline.push({ kind: 'reset', reset: payload });
     },
     onCaughtUp: () => {
       caughtUps++;
@@ -94,6 +104,7 @@ export function controlledClient(url: string, options: ControlledClientOptions =
     client,
     received,
     resets,
+    timeline,
     get forcedDisconnects() {
       return forcedDisconnects;
     },
