@@ -1,6 +1,14 @@
 import fastifyCompress from '@fastify/compress';
-import { COMPRESSIBLE_BODY, connectionsOf, describeSseAdapter } from '@resumable-sse/testkit/http';
+import { redisStore } from '@resumable-sse/redis';
+import { sqliteStore } from '@resumable-sse/sqlite';
+import {
+  COMPRESSIBLE_BODY,
+  connectionsOf,
+  describeSseAdapter,
+  sqliteAndRedisSuiteStores,
+} from '@resumable-sse/testkit/http';
 import Fastify, { type FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
 import { resumableSse, sseRoute } from './index.ts';
 
 describeSseAdapter<FastifyRequest>('fastify', {
@@ -8,6 +16,7 @@ describeSseAdapter<FastifyRequest>('fastify', {
     const value = request.headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
   },
+  stores: sqliteAndRedisSuiteStores({ sqliteStore, redisStore, Redis }),
   async start({ hub, endpoint, compression }) {
     const app = Fastify();
     if (compression) {

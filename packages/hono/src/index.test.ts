@@ -2,14 +2,24 @@ import type { Server } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
 import { createAdaptorServer } from '@hono/node-server';
 import { createHub, memoryStore } from '@resumable-sse/core';
-import { COMPRESSIBLE_BODY, describeSseAdapter, listen, openHttp2Sse } from '@resumable-sse/testkit/http';
+import { redisStore } from '@resumable-sse/redis';
+import { sqliteStore } from '@resumable-sse/sqlite';
+import {
+  COMPRESSIBLE_BODY,
+  describeSseAdapter,
+  listen,
+  openHttp2Sse,
+  sqliteAndRedisSuiteStores,
+} from '@resumable-sse/testkit/http';
 import { type Context, Hono } from 'hono';
 import { compress } from 'hono/compress';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { sse } from './index.ts';
 
 describeSseAdapter<Context>('hono (on Node via @hono/node-server)', {
   header: (c, name) => c.req.header(name),
+  stores: sqliteAndRedisSuiteStores({ sqliteStore, redisStore, Redis }),
   async start({ hub, endpoint, compression }) {
     const app = new Hono();
     if (compression) {

@@ -25,5 +25,15 @@ export {
 export { type Http2SseResponse, openHttp2Sse } from './http/http2-client.ts';
 export { fetchPlain, openSse, RawSseConnection, type RawSseOptions } from './http/raw-sse-client.ts';
 export { serveHub } from './http/serve-hub.ts';
+export {
+  memorySuiteStore,
+  type OpenedStore,
+  redisSuiteStore,
+  type StorePackages,
+  type SuiteStore,
+  type SuiteStoreOptions,
+  sqliteAndRedisSuiteStores,
+  sqliteSuiteStore,
+} from './http/suite-store.ts';
 export { sleep, waitUntil } from './http/wait.ts';
 export { WebSseReader, type WebSseReaderOptions } from './http/web-sse-reader.ts';

@@ -1,4 +1,4 @@
-import type { EventStore } from '@resumable-sse/core';
+import type { EventStore, Subscription } from '@resumable-sse/core';
 
 export interface CountingStore extends EventStore {
   /** Store subscriptions currently open (subscribed and not yet unsubscribed). */
@@ -7,33 +7,34 @@ export interface CountingStore extends EventStore {
 
 /**
  * A real store with its subscriptions counted, so the suite can prove a closed connection
- * leaves no listener on the store behind.
+ * leaves no listener on the store behind. Everything else is the store's own, including any
+ * member beyond `EventStore` (a proxy, so core finds whatever the store offers).
  */
 export function countingStore(store: EventStore): CountingStore {
   let active = 0;
-  return {
-    kind: store.kind,
-    append: (stream, events) => store.append(stream, events),
-    readAfter: (stream, after, limit) => store.readAfter(stream, after, limit),
-    position: (stream) => store.position(stream),
-    close: () => store.close(),
-    subscribe(stream, subscriber) {
-      const subscription = store.subscribe(stream, subscriber);
-      active++;
-      let open = true;
-      return {
-        ready: subscription.ready,
-        unsubscribe() {
-          if (open) {
-            open = false;
-            active--;
-          }
-          subscription.unsubscribe();
-        },
-      };
-    },
-    get activeSubscriptions() {
-      return active;
-    },
+  const subscribe: EventStore['subscribe'] = (stream, subscriber): Subscription => {
+    const subscription = store.subscribe(stream, subscriber);
+    active++;
+    let open = true;
+    return {
+      ready: subscription.ready,
+      unsubscribe() {
+        if (open) {
+          open = false;
+          active--;
+        }
+        subscription.unsubscribe();
+      },
+    };
   };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'subscribe') return subscribe;
+      if (property === 'activeSubscriptions') return active;
+      const value: unknown = Reflect.get(target, property, target);
+      // Bound to the store itself: class stores keep their state in private fields.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    has: (target, property) => property === 'activeSubscriptions' || Reflect.has(target, property),
+  }) as CountingStore;
 }

@@ -1,7 +1,7 @@
 import {
   createHub,
   type Hub,
-  memoryStore,
+  type HubHooks,
   type PublishResult,
   type SseEndpointOptions,
 } from '@resumable-sse/core';
@@ -9,6 +9,7 @@ import { type CountingStore, countingStore } from './counting-store.ts';
 import { RecordingEventSource } from './event-source-client.ts';
 import type { SseAdapterHarness, StartedServer } from './harness.ts';
 import { openSse, type RawSseConnection, type RawSseOptions } from './raw-sse-client.ts';
+import { memorySuiteStore, type SuiteStore } from './suite-store.ts';
 
 /** The stream every case uses unless it says otherwise. */
 export const STREAM = 'feed';
@@ -16,12 +17,14 @@ export const STREAM = 'feed';
 export interface ServeOptions<Req> {
   /** Merged over `{ stream: 'feed' }`. */
   readonly endpoint?: Partial<SseEndpointOptions<Req>>;
-  /** Retention of the memory store. @default 500 */
+  /** Retention of the store. @default 500 */
   readonly maxEvents?: number;
   readonly compression?: boolean;
+  /** The hub's hooks. */
+  readonly hooks?: HubHooks;
 }
 
-/** One started server with its own hub over a counting memory store. */
+/** One started server with its own hub over a new, counted store of the context's kind. */
 export interface Served {
   readonly url: string;
   readonly hub: Hub;
@@ -39,16 +42,26 @@ export interface Served {
 /** Per-test resources of the suite; everything opened through it is closed after each test. */
 export class SuiteContext<Req> {
   readonly harness: SseAdapterHarness<Req>;
+  /** The kind of store every `serve` opens. */
+  readonly storeKind: SuiteStore;
   #cleanups: Array<() => unknown> = [];
 
-  constructor(harness: SseAdapterHarness<Req>) {
+  constructor(harness: SseAdapterHarness<Req>, storeKind: SuiteStore = memorySuiteStore) {
     this.harness = harness;
+    this.storeKind = storeKind;
   }
 
   async serve(options: ServeOptions<Req> = {}): Promise<Served> {
-    const store = countingStore(memoryStore({ maxEvents: options.maxEvents ?? 500 }));
-    const hub = createHub({ store });
-    this.#cleanups.push(() => store.close());
+    const opened = await this.storeKind.create({ maxEvents: options.maxEvents ?? 500 });
+    const store = countingStore(opened.store);
+    this.#cleanups.push(async () => {
+      try {
+        await store.close();
+      } finally {
+        await opened.release?.();
+      }
+    });
+    const hub = createHub({ store, ...(options.hooks ? { hooks: options.hooks } : {}) });
     const server = await this.harness.start({
       hub,
       endpoint: { stream: STREAM, ...options.endpoint },

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hub, SseEndpointOptions } from '@resumable-sse/core';
+import type { SuiteStore } from './suite-store.ts';
 
 /** What an adapter's test file gives the HTTP conformance suite. */
 export interface SseAdapterHarness<Req> {
@@ -14,6 +15,12 @@ export interface SseAdapterHarness<Req> {
   start(options: StartOptions<Req>): Promise<StartedServer>;
   /** Reads a request header from the framework's request, so the suite's hooks can look at it. */
   header(request: Req, name: string): string | undefined;
+  /**
+   * Stores the per-store groups run on besides memory (`sqliteSuiteStore`, `redisSuiteStore`).
+   * The suite cannot depend on the store packages itself; the adapter's test passes them in.
+   * @default [] (memory only)
+   */
+  readonly stores?: readonly SuiteStore[];
 }
 
 /** What `GET /compressible` answers in the compression variant: big enough to be compressed. */
