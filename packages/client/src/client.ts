@@ -115,6 +115,9 @@ export function createEventStreamClient(
       return call(options.onReset, parseJson(data) as ResetPayload);
     }
     if (event === CONTROL_EVENTS.caughtUp) {
+      // The position this connection has passed: resuming from it misses nothing, even when no
+      // event has arrived yet (`initial: 'now'`).
+      if (id !== undefined) remember(id);
       const payload = parseJson(data) as CaughtUpPayload;
       const timeToSyncMs = now() - connectedAt;
       metrics.timeToSyncMs = timeToSyncMs;

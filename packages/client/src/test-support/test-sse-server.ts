@@ -20,6 +20,12 @@ export interface TestSseServerOptions {
   initial?: 'earliest' | 'now';
   /** Events retained (older ones are evicted). @default Infinity */
   retain?: number;
+  /**
+   * `caught-up` carries an `id:`: the position the connection has passed (the head; `<epoch>.0`
+   * on an empty log), as the resumable-sse server sends it. `false` sends none, as older
+   * servers did. @default true
+   */
+  caughtUpId?: boolean;
 }
 
 /** A plain (non-stream) answer to the next stream request(s). */
@@ -112,7 +118,13 @@ export function frame(fields: { id?: string; event?: string; data?: string; retr
 }
 
 export async function startTestSseServer(options: TestSseServerOptions = {}): Promise<TestSseServer> {
-  const { heartbeatMs = 0, retryMs, initial = 'earliest', retain = Number.POSITIVE_INFINITY } = options;
+  const {
+    heartbeatMs = 0,
+    retryMs,
+    initial = 'earliest',
+    retain = Number.POSITIVE_INFINITY,
+    caughtUpId = true,
+  } = options;
   let epoch = randomBytes(5).toString('hex');
   let log: StoredEvent[] = [];
   let nextOffset = 1;
@@ -215,6 +227,7 @@ export async function startTestSseServer(options: TestSseServerOptions = {}): Pr
     send(
       stream,
       frame({
+        ...(caughtUpId ? { id: idOf(head()) } : {}),
         event: 'caught-up',
         data: JSON.stringify({ replayed: replay.length, head: head() > 0 ? idOf(head()) : null }),
       }),
