@@ -12,6 +12,7 @@ import { DEFAULT_BACKOFF, fullJitterDelay } from './backoff.ts';
 import { persistedCursor } from './cursor-storage.ts';
 import { EventStreamError, responseError } from './errors.ts';
 import { createRecentIds } from './recent-ids.ts';
+import { finalFetchFailure, invalidHeaders, unbuildableRequest, unusableUrl } from './request-check.ts';
 import type { ClientStatus, EventStreamClient, EventStreamClientOptions } from './types.ts';
 
 /** A parsed block: `data` is `undefined` for a block that only set an `id:`. */
@@ -163,18 +164,23 @@ export function createEventStreamClient(
     };
     disconnect = stop;
     try {
-      const headers = new Headers(
-        typeof options.headers === 'function' ? await options.headers() : options.headers,
-      );
+      // Always awaited, so no callback runs before `createEventStreamClient` has returned.
+      const extra = await (typeof options.headers === 'function' ? options.headers() : options.headers);
+      let headers: Headers;
+      try {
+        headers = new Headers(extra);
+      } catch (cause) {
+        return invalidHeaders(cause);
+      }
       headers.set('accept', 'text/event-stream');
       if (lastEventId) headers.set('last-event-id', lastEventId);
       if (isClosed()) return undefined;
-      const response = await (options.fetch ?? fetch)(url, {
-        headers,
-        credentials: options.credentials,
-        cache: 'no-store',
-        signal: controller.signal,
-      });
+      const init: RequestInit = { headers, credentials: options.credentials, cache: 'no-store' };
+      if (!options.fetch) {
+        const unusable = unusableUrl(url) ?? unbuildableRequest(url, init);
+        if (unusable) return unusable;
+      }
+      const response = await (options.fetch ?? fetch)(url, { ...init, signal: controller.signal });
       const refusal = responseError(response);
       if (refusal) return refusal;
       if (!response.body) return undefined;
@@ -213,9 +219,16 @@ export function createEventStreamClient(
         lastByteAt = Date.now();
       }
     } catch (cause) {
-      return timedOut
-        ? new EventStreamError('HEARTBEAT_TIMEOUT', `no byte for ${heartbeatTimeoutMs} ms; reconnecting`)
-        : new EventStreamError('NETWORK_ERROR', 'connection failed or dropped; reconnecting', { cause });
+      if (timedOut) {
+        return new EventStreamError(
+          'HEARTBEAT_TIMEOUT',
+          `no byte for ${heartbeatTimeoutMs} ms; reconnecting`,
+        );
+      }
+      return (
+        finalFetchFailure(url, cause) ??
+        new EventStreamError('NETWORK_ERROR', 'connection failed or dropped; reconnecting', { cause })
+      );
     } finally {
       stop();
     }

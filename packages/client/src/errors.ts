@@ -3,7 +3,9 @@
  *
  * Fatal: `NO_CONTENT` (HTTP 204, the server ended the stream), `UNAUTHORIZED` (401), `FORBIDDEN`
  * (403), `BAD_STATUS` (any other 4xx, or a 2xx other than 200), `BAD_CONTENT_TYPE` (200 but not
- * `text/event-stream`).
+ * `text/event-stream`), `INVALID_URL` (no request can be made to the URL: relative outside a
+ * page, malformed, not http(s), a port fetch blocks), `INVALID_REQUEST` (fetch refuses the
+ * request: a bad header name or value, an unknown `credentials` value).
  * Retried: `SERVER_ERROR` (5xx, 408, 429), `NETWORK_ERROR`, `HEARTBEAT_TIMEOUT`.
  * Reported only: `HANDLER_ERROR` (one of your callbacks threw; the stream goes on).
  */
@@ -13,6 +15,8 @@ export type EventStreamErrorCode =
   | 'FORBIDDEN'
   | 'BAD_STATUS'
   | 'BAD_CONTENT_TYPE'
+  | 'INVALID_URL'
+  | 'INVALID_REQUEST'
   | 'SERVER_ERROR'
   | 'NETWORK_ERROR'
   | 'HEARTBEAT_TIMEOUT'
