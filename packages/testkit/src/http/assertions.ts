@@ -59,7 +59,8 @@ export async function expectSession(
   );
   // The reset's id is the position just before what the connection sent next.
   expect(resetEvent.id).toBeDefined();
-  const firstReplayed = session[1]?.id === undefined ? undefined : positionOf(served, session[1].id);
+  const firstId = expected.replay.length > 0 ? session[1]?.id : undefined;
+  const firstReplayed = firstId === undefined ? undefined : positionOf(served, firstId);
   const expectedOffset = firstReplayed ? firstReplayed.offset - 1 : position.head;
   expect(positionOf(served, resetEvent.id!)).toEqual({ epoch: position.epoch, offset: expectedOffset });
   return { reset, resetId: resetEvent.id };
