@@ -211,8 +211,28 @@ describe('other routes', () => {
     expect(remote.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('serves the overlay page, telling it HEARTBEAT_MS, and its script', async () => {
-    const page = await fetch(`${app.url}/`);
+  it('serves the Spotlight UI at / and its deep links, and its bundled files only', async () => {
+    for (const path of ['/', '/telemetry/errors']) {
+      const page = await fetch(`${app.url}${path}`);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain(
+        '<script type="module" crossorigin src="/assets/main.js"></script>',
+      );
+    }
+    const main = await fetch(`${app.url}/assets/main.js`);
+    expect(main.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await main.text()).length).toBeGreaterThan(1000);
+    const css = await fetch(`${app.url}/assets/main.css`);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    for (const path of ['/assets/../package.json', '/assets/%2e%2e%2fpackage.json', '/assets/nope.js']) {
+      const refused = await fetch(`${app.url}${path}`);
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toHaveProperty('error');
+    }
+  });
+
+  it('serves the overlay page at /overlay, telling it HEARTBEAT_MS, and its script', async () => {
+    const page = await fetch(`${app.url}/overlay`);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
     expect(html).toContain('<script type="module" src="/overlay.js"></script>');

@@ -100,7 +100,7 @@ describe('the overlay page in a real browser', () => {
     const env = { STORE: 'sqlite', SQLITE_PATH: join(scratch, 'overlay.db'), HEARTBEAT_MS: '1000' };
     let app = await start(env, port);
 
-    await page.goto(app.url);
+    await page.goto(`${app.url}/overlay`);
     await page.locator('#status[data-status="live"]').waitFor();
     const statuses = await recordStatuses(page);
     await expect.poll(() => page.locator('#empty').isVisible()).toBe(true);
@@ -163,7 +163,7 @@ describe('the overlay page in a real browser', () => {
   it('leaves a sidecar that stopped answering after two silent HEARTBEAT_MS, not the client default of 30 s', async () => {
     const { page } = browser;
     const app = await start({ STORE: 'memory', HEARTBEAT_MS: '300' }, await freePort());
-    await page.goto(app.url);
+    await page.goto(`${app.url}/overlay`);
     await page.locator('#status[data-status="live"]').waitFor();
     // Frozen, not stopped: the connection stays open and simply goes silent.
     process.kill(app.pid, 'SIGSTOP');
@@ -181,7 +181,7 @@ describe('the overlay page in a real browser', () => {
     const { page } = browser;
     const port = await freePort();
     let app = await start({ STORE: 'memory' }, port);
-    await page.goto(app.url);
+    await page.goto(`${app.url}/overlay`);
     await page.locator('#status[data-status="live"]').waitFor();
     const old = [newEventId(), newEventId()];
     for (const [i, eventId] of old.entries()) await postEnvelope(app.url, variedEnvelope(i, eventId));

@@ -1,7 +1,8 @@
 import { HttpError } from '@resumable-sse/demo-support';
 import { createAttachmentEnvelopeItem, createEnvelope, type Envelope, serializeEnvelope } from '@sentry/core';
 import { describe, expect, it } from 'vitest';
-import { envelopeToJson, parseSentryEnvelope } from './parse-envelope.ts';
+import { parseSentryEnvelope } from './parse-envelope.ts';
+import { envelopeToJson, toSpotlightEnvelope } from './spotlight-envelope.ts';
 
 const utf8 = new TextEncoder();
 
@@ -9,9 +10,16 @@ function bytes(text: string): Uint8Array {
   return utf8.encode(text);
 }
 
+const ENVELOPE_ID = '01900000-0000-7000-8000-000000000000';
+
+/** What the sidecar stores for a body: parsed, then shaped as Spotlight's UI reads it. */
+function shaped(body: Uint8Array) {
+  return toSpotlightEnvelope(parseSentryEnvelope(body), { envelopeId: ENVELOPE_ID });
+}
+
 function malformed(body: string | Uint8Array): HttpError {
   try {
-    parseSentryEnvelope(typeof body === 'string' ? bytes(body) : body);
+    shaped(typeof body === 'string' ? bytes(body) : body);
   } catch (error) {
     expect(error).toBeInstanceOf(HttpError);
     expect((error as HttpError).status).toBe(400);
@@ -26,42 +34,85 @@ describe('parseSentryEnvelope', () => {
       [{ type: 'event' }, { event_id: 'abc', message: 'hi\nthere', level: 'info' }],
     ] as never);
     const serialized = serializeEnvelope(envelope);
-    const parsed = parseSentryEnvelope(typeof serialized === 'string' ? bytes(serialized) : serialized);
+    const parsed = shaped(typeof serialized === 'string' ? bytes(serialized) : serialized);
     expect(parsed).toEqual([
-      { event_id: 'abc', sent_at: '2025-01-01T00:00:00.000Z' },
-      [[{ type: 'event' }, { event_id: 'abc', message: 'hi\nthere', level: 'info' }]],
+      {
+        event_id: 'abc',
+        sent_at: '2025-01-01T00:00:00.000Z',
+        __spotlight_envelope_id: ENVELOPE_ID,
+        __spotlight_inferred_source: 'server',
+      },
+      // The payload gains its item's type: Spotlight's UI sorts items by it.
+      [[{ type: 'event' }, { event_id: 'abc', message: 'hi\nthere', level: 'info', type: 'event' }]],
     ]);
   });
 
-  it('carries a binary attachment as base64 and a text one as text', () => {
+  it('carries attachments as { data }: base64, or text for a text content type', () => {
     const binary = new Uint8Array([0xff, 0x00, 0x0a, 0xfe]);
     const envelope = createEnvelope<Envelope>({ event_id: 'abc' }, [
       createAttachmentEnvelopeItem({ filename: 'dump.bin', data: binary }),
-      createAttachmentEnvelopeItem({ filename: 'notes.txt', data: 'line 1\nline 2' }),
+      createAttachmentEnvelopeItem({
+        filename: 'notes.txt',
+        data: 'line 1\nline 2',
+        contentType: 'text/plain',
+      }),
+      createAttachmentEnvelopeItem({ filename: 'other.txt', data: 'plain' }),
     ] as never);
-    const parsed = parseSentryEnvelope(serializeEnvelope(envelope) as Uint8Array);
+    const parsed = shaped(serializeEnvelope(envelope) as Uint8Array);
     expect(parsed[1]).toEqual([
       [
         expect.objectContaining({ type: 'attachment', filename: 'dump.bin', length: 4 }),
-        { base64: '/wAK/g==' },
+        { data: '/wAK/g==' },
       ],
-      [expect.objectContaining({ type: 'attachment', filename: 'notes.txt', length: 13 }), 'line 1\nline 2'],
+      [
+        expect.objectContaining({ type: 'attachment', filename: 'notes.txt', length: 13 }),
+        { data: 'line 1\nline 2' },
+      ],
+      // Without a text content type, Spotlight's sidecar sends base64; so do we.
+      [expect.objectContaining({ type: 'attachment', filename: 'other.txt' }), { data: 'cGxhaW4=' }],
     ]);
   });
 
-  it('reads a length-framed JSON payload (as other SDKs send events) as JSON', () => {
+  it('reads a length-framed JSON payload (as other SDKs send events) as JSON, and framed bytes as { data }', () => {
     const payload = '{"message":"framed"}';
-    const parsed = parseSentryEnvelope(
-      bytes(`{}\n{"type":"event","length":${payload.length}}\n${payload}\n`),
+    const parsed = shaped(
+      bytes(
+        `{}\n{"type":"event","length":${payload.length}}\n${payload}\n{"type":"replay_recording","length":3}\n\u0001\u0002\u0003\n`,
+      ),
     );
-    expect(parsed[1]).toEqual([[{ type: 'event', length: payload.length }, { message: 'framed' }]]);
+    expect(parsed[1]).toEqual([
+      [
+        { type: 'event', length: payload.length },
+        { message: 'framed', type: 'event' },
+      ],
+      [{ type: 'replay_recording', length: 3 }, { data: 'AQID' }],
+    ]);
+  });
+
+  it('marks the sender: its User-Agent and the inferred source', () => {
+    const chrome =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+    const [headers] = toSpotlightEnvelope(
+      parseSentryEnvelope(bytes('{}\n{"type":"event"}\n{"platform":"javascript"}\n')),
+      {
+        envelopeId: ENVELOPE_ID,
+        userAgent: chrome,
+      },
+    );
+    expect(headers).toMatchObject({
+      __spotlight_sender_user_agent: chrome,
+      __spotlight_inferred_source: 'browser',
+    });
+    const [mobile] = shaped(bytes('{"sdk":{"name":"sentry.cocoa"}}\n'));
+    expect(mobile.__spotlight_inferred_source).toBe('mobile');
+    const [statsd] = shaped(bytes('{}\n{"type":"statsd","length":5}\na:1|c\n'))[1];
+    expect(statsd).toEqual([{ type: 'statsd', length: 5, content_type: 'text/plain' }, { data: 'a:1|c' }]);
   });
 
   it('accepts an envelope without items, and without a trailing newline', () => {
-    expect(parseSentryEnvelope(bytes('{"event_id":"x"}'))).toEqual([{ event_id: 'x' }, []]);
-    expect(parseSentryEnvelope(bytes('{}\n{"type":"event"}\n{"a":1}'))).toEqual([
-      {},
-      [[{ type: 'event' }, { a: 1 }]],
+    expect(shaped(bytes('{"event_id":"x"}'))[1]).toEqual([]);
+    expect(shaped(bytes('{}\n{"type":"event"}\n{"a":1}'))[1]).toEqual([
+      [{ type: 'event' }, { a: 1, type: 'event' }],
     ]);
   });
 
@@ -95,10 +146,10 @@ describe('parseSentryEnvelope', () => {
   });
 
   it('refuses JSON nested too deeply to store, with 400', () => {
-    const deep = parseSentryEnvelope(
-      bytes(`{}\n{"type":"event"}\n${'['.repeat(200_000)}${']'.repeat(200_000)}\n`),
-    );
+    const deep = shaped(bytes(`{}\n{"type":"event"}\n${'['.repeat(200_000)}${']'.repeat(200_000)}\n`));
     expect(() => envelopeToJson(deep)).toThrow(/nested too deeply/);
-    expect(envelopeToJson([{}, []])).toBe('[{},[]]');
+    expect(envelopeToJson(shaped(bytes('{}')))).toBe(
+      `[{"__spotlight_envelope_id":"${ENVELOPE_ID}","__spotlight_inferred_source":"server"},[]]`,
+    );
   });
 });

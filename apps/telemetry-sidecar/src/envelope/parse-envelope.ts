@@ -1,9 +1,17 @@
 import { HttpError } from '@resumable-sse/demo-support';
-import { parseEnvelope } from '@sentry/core';
 
-/** A JSON-safe envelope: `[headers, [[itemHeaders, payload], …]]`, the shape Sentry's SDKs use. */
-export type JsonEnvelope = [EnvelopeHeaders, JsonEnvelopeItem[]];
-export type JsonEnvelopeItem = [ItemHeaders, unknown];
+/** One item of an envelope as it came in: its header and its payload bytes. */
+export interface RawEnvelopeItem {
+  readonly headers: ItemHeaders;
+  readonly payload: Uint8Array;
+  /** True when the header's `length` framed the payload (which may then hold any bytes). */
+  readonly framed: boolean;
+}
+
+export interface RawEnvelope {
+  readonly headers: EnvelopeHeaders;
+  readonly items: readonly RawEnvelopeItem[];
+}
 
 export interface EnvelopeHeaders {
   readonly event_id?: string;
@@ -13,94 +21,85 @@ export interface EnvelopeHeaders {
 export interface ItemHeaders {
   readonly type: string;
   readonly length?: number;
+  readonly content_type?: string;
   readonly [key: string]: unknown;
 }
 
-/**
- * A payload that is neither JSON nor UTF-8 text (an attachment, a compressed replay segment),
- * carried as base64 so the envelope stays JSON.
- */
-export interface BinaryPayload {
-  readonly base64: string;
-}
+const NEWLINE = 0x0a;
+// Not fatal: a stray byte in a JSON line becomes U+FFFD, as a browser would read it.
+const utf8 = new TextDecoder('utf-8');
 
 /**
- * Parses a Sentry envelope with `@sentry/core`'s `parseEnvelope` and checks what it does not:
- * headers are objects, every item has a `type`, and a declared `length` matches the bytes
- * present. Anything else is a 400 `HttpError` saying what was wrong.
- *
- * Payloads: JSON items (events, transactions, sessions, logs…) become JSON values; length-framed
- * payloads become JSON when they are JSON, text when they are UTF-8, otherwise `{ base64 }`.
+ * Splits a Sentry envelope into its headers and items, checking what a reader relies on: the
+ * headers are JSON objects, every item has a `type`, and a declared `length` is a whole number
+ * of bytes that are actually present. Anything else is a 400 `HttpError` saying what was wrong.
+ * Payloads stay bytes; `spotlight-envelope.ts` decides how each is carried.
  *
  * @see https://develop.sentry.dev/sdk/data-model/envelopes/
  */
-export function parseSentryEnvelope(body: Uint8Array): JsonEnvelope {
+export function parseSentryEnvelope(body: Uint8Array): RawEnvelope {
   if (body.byteLength === 0) throw malformed('the body is empty');
+  let cursor = 0;
+  const readLine = (): Uint8Array => {
+    const end = body.indexOf(NEWLINE, cursor);
+    const stop = end === -1 ? body.byteLength : end;
+    const line = body.subarray(cursor, stop);
+    cursor = stop + 1;
+    return line;
+  };
 
-  let parsed: [unknown, [unknown, unknown][]];
-  try {
-    parsed = parseEnvelope(body) as unknown as [unknown, [unknown, unknown][]];
-  } catch (error) {
-    throw malformed(`a header or JSON payload is not valid JSON (${(error as Error).message})`, error);
-  }
-
-  const [headers, items] = parsed;
+  const headers = parseJsonLine(readLine(), 'the first line (envelope headers)');
   if (!isPlainObject(headers)) throw malformed('the first line (envelope headers) must be a JSON object');
 
-  const jsonItems = items.map(([itemHeaders, payload], index): JsonEnvelopeItem => {
-    const where = `item ${index + 1}`;
+  const items: RawEnvelopeItem[] = [];
+  while (cursor < body.byteLength) {
+    const where = `item ${items.length + 1}`;
+    const itemHeaders = parseJsonLine(readLine(), `${where}: its header line`);
     if (!isPlainObject(itemHeaders)) throw malformed(`${where}: its header line must be a JSON object`);
     if (typeof itemHeaders.type !== 'string' || itemHeaders.type === '') {
       throw malformed(`${where}: its header needs a "type"`);
     }
     const length = itemHeaders.length;
-    if (length !== undefined && (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)) {
+    if (length === undefined || length === null) {
+      items.push({ headers: itemHeaders as ItemHeaders, payload: readLine(), framed: false });
+      continue;
+    }
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
       throw malformed(`${where}: "length" must be a whole number of bytes`);
     }
-    if (payload instanceof Uint8Array) {
-      if (payload.byteLength !== length) {
-        throw malformed(`${where}: declares ${length} bytes but only ${payload.byteLength} follow`);
-      }
-      return [itemHeaders as ItemHeaders, decodeFramedPayload(payload)];
+    const available = Math.max(0, body.byteLength - cursor);
+    if (available < length)
+      throw malformed(`${where}: declares ${length} bytes but only ${available} follow`);
+    const payload = body.subarray(cursor, cursor + length);
+    cursor += length;
+    if (cursor < body.byteLength && body[cursor] !== NEWLINE) {
+      throw malformed(`${where}: declares ${length} bytes but more follow before the next line`);
     }
-    return [itemHeaders as ItemHeaders, payload];
-  });
-
-  return [headers as EnvelopeHeaders, jsonItems];
-}
-
-/**
- * The envelope as the SSE event's data. JSON nested deeper than the engine can serialize parses
- * fine but cannot be stored: that is the sender's problem (400), not a server error.
- */
-export function envelopeToJson(envelope: JsonEnvelope): string {
-  try {
-    return JSON.stringify(envelope);
-  } catch (error) {
-    throw malformed('its JSON is nested too deeply', error);
+    cursor += 1;
+    items.push({ headers: itemHeaders as ItemHeaders, payload, framed: true });
   }
+  return { headers: headers as EnvelopeHeaders, items };
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function decodeFramedPayload(bytes: Uint8Array): unknown {
-  let text: string;
+/** The payload as JSON, or `undefined` when it is not JSON. */
+export function parseJsonPayload(payload: Uint8Array): { readonly value: unknown } | undefined {
   try {
-    text = strictUtf8.decode(bytes);
+    return { value: JSON.parse(utf8.decode(payload)) };
   } catch {
-    return { base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+    return undefined;
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+function parseJsonLine(line: Uint8Array, what: string): unknown {
+  const parsed = parseJsonPayload(line);
+  if (parsed === undefined) throw malformed(`${what} is not valid JSON`);
+  return parsed.value;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function malformed(reason: string, cause?: unknown): HttpError {
+export function malformed(reason: string, cause?: unknown): HttpError {
   return new HttpError(400, `Not a valid Sentry envelope: ${reason}.`, { cause });
 }

@@ -117,16 +117,33 @@ const RESET_EXPLANATIONS: Record<string, string> = {
   malformed: 'the resume position was not recognised',
 };
 
+/** Set by a `cleared` event: the `reset` that follows on the new log is the clear, not a loss. */
+let clearedByRequest = false;
+
+function showNotice(text: string): void {
+  notice.hidden = false;
+  notice.textContent = text;
+}
+
 const client = createEventStreamClient(streamUrl, {
   // Two silent heartbeats, from the sidecar's HEARTBEAT_MS (0: none, so never).
   heartbeatTimeoutMs: pageHeartbeatTimeoutMs(),
   onEvent(event) {
     if (event.event === 'application/x-sentry-envelope') addEnvelope(event);
+    // `DELETE /clear` (Spotlight's "Clear Events"): the log starts afresh.
+    if (event.event === 'cleared') {
+      clearedByRequest = true;
+      clearEnvelopes();
+      showNotice('The sidecar was cleared.');
+    }
   },
   onReset(payload) {
     clearEnvelopes();
-    notice.hidden = false;
-    notice.textContent = `Rebuilt from the sidecar's buffer: ${RESET_EXPLANATIONS[payload.reason] ?? payload.reason}.`;
+    if (clearedByRequest) {
+      clearedByRequest = false;
+      return;
+    }
+    showNotice(`Rebuilt from the sidecar's buffer: ${RESET_EXPLANATIONS[payload.reason] ?? payload.reason}.`);
   },
   onCaughtUp(info) {
     syncText.textContent = `caught up ${info.replayed} event${info.replayed === 1 ? '' : 's'} in ${Math.round(info.timeToSyncMs)} ms`;
