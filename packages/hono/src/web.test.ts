@@ -173,7 +173,7 @@ describe('hono through app.request() (Web Request/Response only)', () => {
 });
 
 /**
- * The replay table (DESIGN §3) through `app.request()`, as the HTTP conformance suite runs it over
+ * The replay table (docs/protocol.md §5.1) through `app.request()`, as the HTTP conformance suite runs it over
  * sockets: the store keeps 5 events and 8 are published, so offsets 4–8 (e4–e8) are retained.
  */
 describe('the replay table through app.request()', () => {

@@ -1,5 +1,5 @@
 /**
- * A small real SSE server on loopback that speaks the resumable-sse protocol (DESIGN §2, §3):
+ * A small real SSE server on loopback that speaks the resumable-sse protocol (docs/protocol.md §2–§6):
  * cursors `<epoch>.<offset36>`, replay after `Last-Event-ID` (header, then `?lastEventId=`),
  * `reset` with a baseline id, `caught-up`, `retry:`, heartbeats — plus switches to misbehave on
  * demand (status codes, duplicates, silence, dropped sockets, stop and restart on the same port).
@@ -149,7 +149,7 @@ export async function startTestSseServer(options: TestSseServerOptions = {}): Pr
     if (misbehave.repeatOffset === event.offset) send(stream, text);
   }
 
-  /** DESIGN §3: which reset (if any) and the first offset to send. */
+  /** docs/protocol.md §5.1: which reset (if any) and the first offset to send. */
   function plan(cursor: string | undefined): { reset?: ResetReason; from: number } {
     const fromStart = oldest();
     const asAbsent = initial === 'earliest' ? fromStart : nextOffset;

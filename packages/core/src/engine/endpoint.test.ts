@@ -13,7 +13,7 @@ const ask = (options: Partial<SseEndpointOptions<RequestShape>>, shape: RequestS
   endpoint(options).handle(sseRequest(shape), shape);
 
 describe('createSseEndpoint', () => {
-  it('answers a stream with the headers of DESIGN §2 on HTTP/1.1', async () => {
+  it('answers a stream with the headers of docs/protocol.md §4.1 on HTTP/1.1', async () => {
     const plan = await ask({}, {});
     expect(plan.kind).toBe('stream');
     expect(plan.headers).toEqual({

@@ -28,7 +28,7 @@ function resetOf(session: Awaited<ReturnType<typeof openSession>>) {
   return reset && { id: reset.id, payload: JSON.parse(reset.data) };
 }
 
-describe('replay table (DESIGN §3)', () => {
+describe('replay table (docs/protocol.md §5.1)', () => {
   it('row "absent", initial now: live events only, no reset', async () => {
     const { hub } = await hubWith(3);
     const session = await openSession(hub, { initial: 'now' });

@@ -1,5 +1,5 @@
 /**
- * The replay algorithm (DESIGN §3), top to bottom:
+ * The replay algorithm (docs/protocol.md §5), top to bottom:
  *
  *   1. `planReplay` turns the requested cursor into a starting offset — one branch per row of
  *      the replay table — and, where the position cannot be honoured, a `reset`.

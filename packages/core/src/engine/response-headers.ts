@@ -1,7 +1,7 @@
 import type { CorsOptions, SseRequest } from './types.ts';
 
 /**
- * Headers of an event stream (DESIGN §2). `Cache-Control: no-transform` and
+ * Headers of an event stream (docs/protocol.md §4.1). `Cache-Control: no-transform` and
  * `X-Accel-Buffering: no` keep compression middleware and proxies from buffering it.
  * `Connection` is HTTP/1.x only: HTTP/2 forbids it.
  */

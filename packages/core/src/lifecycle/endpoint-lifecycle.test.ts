@@ -26,7 +26,7 @@ async function finishedJob(hub: Hub, lifecycle = memoryLifecycle(), stream = 'jo
   return { lifecycle, ids, terminalId: outcome.terminal!.id };
 }
 
-describe('endpoint with lifecycle (DESIGN §6)', () => {
+describe('endpoint with lifecycle (docs/protocol.md §7.4)', () => {
   it('answers 204 No Content to a client resuming from the terminal event', async () => {
     const hub = hubOver();
     const { lifecycle, terminalId } = await finishedJob(hub);

@@ -1,5 +1,5 @@
 /**
- * What an SSE endpoint asks about a finite stream before it answers (DESIGN §6): has the client
+ * What an SSE endpoint asks about a finite stream before it answers (docs/protocol.md §7.4): has the client
  * already seen the end (answer `204 No Content`, which stops a browser `EventSource`), and is
  * there a completion record to deliver at once to a client that comes back after the end.
  */

@@ -1,5 +1,5 @@
 /**
- * Stream lifecycle for finite streams (DESIGN §6): the `LifecycleStore` contract and its memory
+ * Stream lifecycle for finite streams (on the wire: docs/protocol.md §7.4): the `LifecycleStore` contract and its memory
  * implementation, the producer helper `startJob`, the `StreamGuardian`, the recovery view and
  * metrics. SQLite and Redis implementations live in their store packages.
  * @module

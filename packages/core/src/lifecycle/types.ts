@@ -1,5 +1,5 @@
 /**
- * The lifecycle contract for finite streams (a job, a generation, an export): DESIGN §6.
+ * The lifecycle contract for finite streams (a job, a generation, an export); on the wire, docs/protocol.md §7.4.
  *
  * A `LifecycleStore` keeps three things per stream, beside its event log:
  * - a registry record: type, owner, state, start time, last heartbeat, a cancel flag;

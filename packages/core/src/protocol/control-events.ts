@@ -1,5 +1,5 @@
 /**
- * Reserved event names the server sends in-band (DESIGN §2). Their `data` is JSON.
+ * Reserved event names the server sends in-band (docs/protocol.md §6). Their `data` is JSON.
  * Application events must not use these names.
  */
 export const CONTROL_EVENTS = {
@@ -23,11 +23,11 @@ export interface ResetPayload {
   readonly oldest: string | null;
 }
 
-/** `data` of a `caught-up` event (sent without an `id:`). */
+/** `data` of a `caught-up` event. Its `id:` is the position reached, as `head` (docs/protocol.md §6.2). */
 export interface CaughtUpPayload {
   /** Events sent during this connection's replay. */
   readonly replayed: number;
-  /** Cursor of the newest event in the stream, or `null` when it is empty. */
+  /** Cursor of the position the connection reached (the head when it caught up), or `null` at position 0. */
   readonly head: string | null;
 }
 

@@ -27,7 +27,7 @@ export type CursorDecodeResult = { readonly ok: true; readonly cursor: Cursor } 
 export type DecodeResult = CursorDecodeResult;
 
 /**
- * Signs a cursor body (`<epoch>.<offset36>`) so forged or rolled-back cursors read as malformed.
+ * Signs a cursor body (`<epoch>.<offset36>[~<tag>]`, docs/protocol.md §2.5) so forged or rolled-back cursors read as malformed.
  * Must be synchronous, deterministic for a given key, and return 1–24 chars of `[A-Za-z0-9_-]`.
  */
 export interface CursorSigner {
@@ -48,7 +48,7 @@ export interface CursorCodec {
 
 /** Longest resume input (header or query) the server looks at; anything longer is malformed. */
 export const MAX_CURSOR_INPUT_LENGTH = 256;
-/** Longest cursor this codec writes (docs/protocol.md): 16 + 1 + 11 + 1 + 6 + 1 + 24 = 60 fits. */
+/** Longest cursor this codec writes (docs/protocol.md §2.1): 16 + 1 + 11 + 1 + 6 + 1 + 24 = 60 fits. */
 export const MAX_CURSOR_LENGTH = 64;
 export const MAX_EPOCH_LENGTH = 16;
 export const MAX_CURSOR_MAC_LENGTH = 24;

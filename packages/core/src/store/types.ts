@@ -1,5 +1,5 @@
 /**
- * The contract every event store fulfils (DESIGN §4). One interface, three implementations
+ * The contract every event store fulfils (the log of docs/protocol.md §1.1). One interface, three implementations
  * (memory, SQLite, Redis), one conformance suite in `@resumable-sse/testkit`.
  *
  * Offsets are per stream: the first event is 1, each append adds 1, an offset is never reused.

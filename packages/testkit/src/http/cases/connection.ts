@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import type { SuiteContext } from '../fixture.ts';
 import { sleep } from '../wait.ts';
 
-/** Response headers (DESIGN §2), the first byte, `retry:`, heartbeats, connection lifetime. */
+/** Response headers (docs/protocol.md §4, §7), the first byte, `retry:`, heartbeats, connection lifetime. */
 export function connectionCases<Req>(ctx: SuiteContext<Req>): void {
   it('answers with the event-stream headers and a first byte before any event is published', async () => {
     const served = await ctx.serve();

@@ -6,7 +6,7 @@ const KEEP = { keepDataChars: 8 };
 const numbers = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `e${from + i}`);
 const dataOf = (events: ReadonlyArray<{ data: string }>) => events.map((event) => event.data.split(' ')[0]);
 
-/** Slow consumers (DESIGN §3): backpressure during replay, the high-water mark while live. */
+/** Slow consumers (docs/protocol.md §5.2, §7.2): backpressure during replay, the high-water mark while live. */
 export function flowControlCases<Req>(ctx: SuiteContext<Req>): void {
   it('disconnects a reader that stops reading once its unsent bytes pass the high-water mark, while another keeps receiving everything', async () => {
     const served = await ctx.serve({

@@ -4,7 +4,7 @@ import type { Served, ServeOptions, SuiteContext } from '../fixture.ts';
 import { sleep } from '../wait.ts';
 
 /**
- * Every row of the replay table (DESIGN §3), over HTTP. The store keeps 5 events and 8 are
+ * Every row of the replay table (docs/protocol.md §5.1), over HTTP. The store keeps 5 events and 8 are
  * published, so offsets 4–8 are retained and a cursor at offset 3 is the oldest still honoured.
  */
 export function replayTableCases<Req>(ctx: SuiteContext<Req>): void {

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { expectSession } from '../assertions.ts';
 import type { SuiteContext } from '../fixture.ts';
 
-/** Where the resume position comes from (DESIGN §2, "Resume input"). */
+/** Where the resume position comes from (docs/protocol.md §3.2). */
 export function resumeCases<Req>(ctx: SuiteContext<Req>): void {
   it('resumes from the Last-Event-ID header', async () => {
     const served = await ctx.serve();
