@@ -13,6 +13,7 @@ import { isValidStreamName } from '../stream-name.ts';
 import { HEARTBEAT_COMMENT, ReplaySession, type ReplaySessionOptions } from './replay.ts';
 import { corsHeaders, preflightHeaders, streamHeaders } from './response-headers.ts';
 import type {
+  AuthorizationRefusal,
   InitialPolicy,
   SseEndpointOptions,
   SsePlainResponse,
@@ -64,6 +65,15 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
           options.authorize!(frameworkRequest),
         );
         if (verdict === USER_CODE_FAILED) return serverError(cors);
+        if (verdict !== true && verdict !== false && !isRefusal(verdict)) {
+          // A plain-JavaScript hook that returned nothing usable: the app's bug, not the client's.
+          const error = new ResumableSseError(
+            'INVALID_OPTION',
+            `authorize must return true, false or { status: 401 | 403 | 404 }, got ${describe(verdict)}`,
+          );
+          hub.hooks.report({ stream: fixedStream, source: 'authorize', error });
+          return serverError(cors);
+        }
         if (verdict !== true) {
           const refusal = verdict === false ? { status: 403 as const } : verdict;
           const message =
@@ -231,6 +241,15 @@ async function runUserCode<T>(
     hub.hooks.report({ stream, source, error });
     return USER_CODE_FAILED;
   }
+}
+
+function isRefusal(value: unknown): value is AuthorizationRefusal {
+  const status = (value as { status?: unknown } | null)?.status;
+  return typeof value === 'object' && (status === 401 || status === 403 || status === 404);
+}
+
+function describe(value: unknown): string {
+  return value === null || typeof value !== 'object' ? String(value) : JSON.stringify(value);
 }
 
 function serverError(cors: Record<string, string>): SsePlainResponse {

@@ -342,3 +342,34 @@ describe('a log that goes backwards', () => {
     expect(session.sink.events.at(-1)!.id).toBe(ids[29]);
   });
 });
+
+describe('regressions found reading the protocol against the code', () => {
+  it('a terminal event the filter removes still hands the client its position, so it resumes into 204', async () => {
+    const { hub } = recordingHub();
+    await hub.publish('test', { event: 'step', data: 'one' });
+    const { id: terminalId } = await hub.publish('test', { event: 'done', data: '{}' });
+    const options = { initial: 'earliest' as const, terminalEvents: ['done'] };
+    const session = await openSession(hub, { ...options, filter: (event) => event.event !== 'done' });
+    await session.done;
+    expect(session.sink.events.map((frame) => frame.data)).toEqual(['one']);
+    // The last bytes are an id-only frame: it moves EventSource's lastEventId and dispatches nothing.
+    expect(session.sink.text.endsWith(`id: ${terminalId}\n\n`)).toBe(true);
+    const resumed = await openSession(hub, { ...options, lastEventId: terminalId });
+    expect(resumed.plan).toMatchObject({ kind: 'response', status: 204 });
+  });
+
+  it('maxConnectionMs does not send heartbeats more often than heartbeatMs', async () => {
+    const { hub } = recordingHub();
+    const session = await openSession(hub, { heartbeatMs: 600, maxConnectionMs: 1_500, retry: false });
+    await session.done;
+    // The first byte is a comment too; then one heartbeat per 600 ms of a ~1.5 s connection.
+    expect(session.sink.comments.length).toBeLessThanOrEqual(4);
+  });
+
+  it('an authorize that returns nothing usable is the app’s bug: a 500, reported', async () => {
+    const { hub, errors } = recordingHub();
+    const session = await openSession(hub, { authorize: (() => undefined) as unknown as () => boolean });
+    expect(session.plan).toMatchObject({ kind: 'response', status: 500 });
+    expect(errors.map((error) => error.source)).toEqual(['authorize']);
+  });
+});

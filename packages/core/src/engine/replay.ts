@@ -34,6 +34,8 @@ import type { InitialPolicy, SseSink } from './types.ts';
 /** Longest requested cursor echoed back in a `reset`. */
 const MAX_ECHOED_CURSOR = 256;
 const FUTURE_POLL_MS = 50;
+/** Timers fire a little early or late; a beat this close to due is sent on this tick. */
+const BEAT_SLACK_MS = 20;
 
 export interface ReplayPlan {
   readonly epoch: string;
@@ -184,6 +186,7 @@ export class ReplaySession implements ChannelListener, Beating {
   readonly #sink: SseSink;
   readonly #options: ReplaySessionOptions;
   readonly #startedAt = Date.now();
+  #lastBeatAt = this.#startedAt;
   readonly #deadline: number | undefined;
   readonly #cleanups: Array<() => void> = [];
   /** Aborts when the connection ends for any reason, so a queued or retrying read stops. */
@@ -422,7 +425,11 @@ export class ReplaySession implements ChannelListener, Beating {
     const admitted = this.#admits(event);
     if (this.#isClosed()) return 'stop';
     let outcome: PassOutcome = 'skipped';
-    if (admitted) {
+    if (!admitted && this.#isTerminal(event)) {
+      // The connection ends here: hand the client this position, or it would resume before the
+      // end and be sent nothing, over and over. An id-only frame moves the cursor, dispatches nothing.
+      outcome = this.#write(encodeEventBytes({ id: this.#positionCursor() })) ? 'sent' : 'full';
+    } else if (admitted) {
       const bytes =
         frame ??
         encodeEventBytes({
@@ -472,10 +479,14 @@ export class ReplaySession implements ChannelListener, Beating {
    * The client resumes from the terminal's id and is told `204 No Content`.
    */
   #endsStream(event: StoredEvent): boolean {
-    const names = this.#options.terminalEvents;
-    if (event.event === undefined || names === undefined || !names.has(event.event)) return false;
+    if (!this.#isTerminal(event)) return false;
     this.#close('stream-ended');
     return true;
+  }
+
+  #isTerminal(event: StoredEvent): boolean {
+    const names = this.#options.terminalEvents;
+    return event.event !== undefined && names !== undefined && names.has(event.event);
   }
 
   /** From the hub: the store can no longer promise delivery. */
@@ -490,11 +501,14 @@ export class ReplaySession implements ChannelListener, Beating {
       this.#close('max-connection-time');
       return;
     }
-    if (this.#options.heartbeatMs > 0) {
+    const { heartbeatMs } = this.#options;
+    // The deadline check may tick faster than the heartbeat interval: beat only when one is due.
+    if (heartbeatMs > 0 && now - this.#lastBeatAt >= heartbeatMs - BEAT_SLACK_MS) {
       if (this.#isBehind()) {
         this.#close('slow-consumer');
         return;
       }
+      this.#lastBeatAt = now;
       this.#write(this.#options.heartbeatFrame(now));
     }
   }

@@ -25,11 +25,15 @@ export interface LifecycleHooks {
   onError?(info: { operation: string; streamId: string | undefined; error: unknown }): void;
 }
 
-/** Calls a hook without letting a throwing hook break the caller. */
+/** Calls a hook without letting a throwing (or rejecting) hook break the caller. */
 export function callHook<A>(hook: ((info: A) => void) | undefined, info: A): void {
   if (!hook) return;
   try {
-    hook(info);
+    const result: unknown = hook(info);
+    // A hook typed `void` may still be async: its rejection must not become an unhandled one.
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(undefined, () => {});
+    }
   } catch {
     // A metrics or logging callback must never end a stream or a guardian run.
   }

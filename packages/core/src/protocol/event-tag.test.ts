@@ -66,3 +66,19 @@ describe('cursors with a tag', () => {
     expect(() => unsigned.encode({ epoch: 'abc', offset: 1, tag: 'NOT-A-TAG' })).toThrow(/tag/);
   });
 });
+
+describe('eventTag of text that is not well-formed', () => {
+  it('reads a lone surrogate as U+FFFD, as stores that keep UTF-8 hand it back', () => {
+    for (const [sent, stored] of [
+      ['cut \uD83D', 'cut \uFFFD'],
+      ['\uDE42 start', '\uFFFD start'],
+      [`${'a'.repeat(63)}\uD83D${'b'.repeat(100)}`, `${'a'.repeat(63)}\uFFFD${'b'.repeat(100)}`],
+    ] as const) {
+      expect(eventTag({ ...base, data: sent })).toBe(eventTag({ ...base, data: stored }));
+      expect(eventTag({ ...base, event: sent })).toBe(eventTag({ ...base, event: stored }));
+    }
+    expect(eventTag({ ...base, data: 'pair \u{1F642}' })).not.toBe(
+      eventTag({ ...base, data: 'pair \uFFFD\uFFFD' }),
+    );
+  });
+});

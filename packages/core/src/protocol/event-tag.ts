@@ -16,6 +16,7 @@ export const EVENT_TAG_LENGTH = 6;
 const SAMPLE = 64;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+const REPLACEMENT = 0xfffd;
 
 /** What the tag is computed from: the fields every store keeps for an event. */
 export interface TaggedFields {
@@ -53,8 +54,23 @@ function mixText(hash: number, text: string): number {
 
 function mixRange(hash: number, text: string, from: number, to: number): number {
   let h = hash;
-  for (let i = from; i < to; i++) h = mix(h, text.charCodeAt(i));
+  for (let i = from; i < to; i++) h = mix(h, wellFormedUnit(text, i));
   return h;
+}
+
+/**
+ * The code unit at `index`, with a lone surrogate read as U+FFFD: stores that keep UTF-8 hand
+ * such text back that way, and the tag of the text as sent must match the text as stored.
+ */
+function wellFormedUnit(text: string, index: number): number {
+  const unit = text.charCodeAt(index);
+  if (unit < 0xd800 || unit > 0xdfff) return unit;
+  if (unit <= 0xdbff) {
+    const next = text.charCodeAt(index + 1);
+    return next >= 0xdc00 && next <= 0xdfff ? unit : REPLACEMENT;
+  }
+  const previous = text.charCodeAt(index - 1);
+  return previous >= 0xd800 && previous <= 0xdbff ? unit : REPLACEMENT;
 }
 
 /** FNV-1a over both bytes of one UTF-16 code unit. */

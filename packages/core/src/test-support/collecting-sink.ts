@@ -17,6 +17,8 @@ export class CollectingSink implements SseSink {
   readonly comments: string[] = [];
   retry: number | undefined;
   bytesWritten = 0;
+  /** Everything written, as text: for what the parser does not report (an id-only frame). */
+  text = '';
   maxBuffered = 0;
   #buffered = 0;
   #paused = false;
@@ -59,7 +61,9 @@ export class CollectingSink implements SseSink {
   write(chunk: Uint8Array): boolean {
     if (this.#closed) return false;
     this.bytesWritten += chunk.byteLength;
-    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    const text = this.#decoder.decode(chunk, { stream: true });
+    this.text += text;
+    this.#parser.feed(text);
     if (this.#paused) {
       this.#buffered += chunk.byteLength;
       this.maxBuffered = Math.max(this.maxBuffered, this.#buffered);

@@ -1,4 +1,6 @@
+import { createHub } from '@resumable-sse/core';
 import { describe, expect, it } from 'vitest';
+import { HubConnection } from '../hub-connection.ts';
 import { collector } from '../collector.ts';
 import type { SuiteContext } from '../context.ts';
 
@@ -86,6 +88,30 @@ export function payloadCases(ctx: SuiteContext): void {
       const [stored] = await ctx.readAll(store, stream);
       expect([`name-${cut}`, 'name-\u{1F642}\uFFFD']).toContain(stored?.event);
       expect([`data-${cut}`, 'data-\u{1F642}\uFFFD']).toContain(stored?.data);
+    });
+
+    it('resumes from the id of an event cut inside a surrogate pair with no reset (its tag reads it as stored)', async () => {
+      const store = await ctx.create();
+      const stream = ctx.stream('cut-pair-resume');
+      const hub = createHub({ store });
+      try {
+        const live = await HubConnection.open(hub, stream);
+        await live.waitForCaughtUp();
+        const cut = '\u{1F642}\u{1F642}'.slice(0, 3);
+        const [published] = await hub.publishBatch(stream, [{ event: `name-${cut}`, data: `data-${cut}` }]);
+        await live.waitForEvents(1);
+        await live.close();
+        await hub.publish(stream, { data: 'after' });
+        for (const cursor of new Set([published!.id, live.lastEventId!])) {
+          const resumed = await HubConnection.open(hub, stream, cursor);
+          await resumed.waitForCaughtUp();
+          await resumed.close();
+          expect(resumed.resets, `resets resuming from ${cursor}`).toEqual([]);
+          expect(resumed.appEvents.map((event) => event.data)).toEqual(['after']);
+        }
+      } finally {
+        await hub.close();
+      }
     });
 
     it('keeps an absent event name absent and a set one set, in reads and live', async () => {
