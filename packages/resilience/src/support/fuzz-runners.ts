@@ -50,10 +50,13 @@ export function streamViolation(
   if (caughtUp.length !== 1) return `${caughtUp.length} caught-up events`;
   for (const event of events) {
     if (event.event === 'caught-up') {
-      if (event.id !== undefined) return 'caught-up carries an id';
+      // caught-up names the position it was reached at: a resumable cursor, the head when not null.
+      if (!event.id || !CURSOR_SHAPE.test(event.id)) return `caught-up id ${JSON.stringify(event.id)}`;
       const data = JSON.parse(event.data) as { replayed?: unknown; head?: unknown };
       if (typeof data.replayed !== 'number' || (data.head !== null && typeof data.head !== 'string'))
         return `caught-up data ${event.data}`;
+      if (data.head !== null && data.head !== event.id)
+        return `caught-up id ${event.id} is not its head ${data.head}`;
     } else if (event.event === 'reset') {
       if (!event.id || !CURSOR_SHAPE.test(event.id)) return `reset id ${JSON.stringify(event.id)}`;
       const data = JSON.parse(event.data) as { reason?: unknown; requested?: unknown; oldest?: unknown };
