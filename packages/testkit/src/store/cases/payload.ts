@@ -1,8 +1,8 @@
 import { createHub } from '@resumable-sse/core';
 import { describe, expect, it } from 'vitest';
-import { HubConnection } from '../hub-connection.ts';
 import { collector } from '../collector.ts';
 import type { SuiteContext } from '../context.ts';
+import { HubConnection } from '../hub-connection.ts';
 
 const MEBIBYTE = 1024 * 1024;
 
