@@ -39,6 +39,11 @@ function bump(counts: Record<string | number, number>, key: string | number): vo
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
+/** True when `id` is spelled as a cursor can be: what every event and control event must carry. */
+function isCursor(id: string | undefined): id is string {
+  return id !== undefined && CURSOR_SHAPE.test(id);
+}
+
 /** Why a parsed stream head is not exactly a well-formed resumable stream; undefined when it is. */
 export function streamViolation(
   events: readonly EventSourceMessage[],
@@ -51,21 +56,21 @@ export function streamViolation(
   for (const event of events) {
     if (event.event === 'caught-up') {
       // caught-up names the position it was reached at: a resumable cursor, the head when not null.
-      if (!event.id || !CURSOR_SHAPE.test(event.id)) return `caught-up id ${JSON.stringify(event.id)}`;
+      if (!isCursor(event.id)) return `caught-up id ${JSON.stringify(event.id)}`;
       const data = JSON.parse(event.data) as { replayed?: unknown; head?: unknown };
       if (typeof data.replayed !== 'number' || (data.head !== null && typeof data.head !== 'string'))
         return `caught-up data ${event.data}`;
       if (data.head !== null && data.head !== event.id)
         return `caught-up id ${event.id} is not its head ${data.head}`;
     } else if (event.event === 'reset') {
-      if (!event.id || !CURSOR_SHAPE.test(event.id)) return `reset id ${JSON.stringify(event.id)}`;
+      if (!isCursor(event.id)) return `reset id ${JSON.stringify(event.id)}`;
       const data = JSON.parse(event.data) as { reason?: unknown; requested?: unknown; oldest?: unknown };
       if (!RESET_REASONS.has(String(data.reason)) || typeof data.requested !== 'string')
         return `reset data ${event.data.slice(0, 200)}`;
       if (Object.keys(data).some((key) => !['reason', 'requested', 'oldest'].includes(key)))
         return `reset data has extra keys ${event.data.slice(0, 200)}`;
     } else if (appEvents.has(event.event ?? 'message')) {
-      if (!event.id || !CURSOR_SHAPE.test(event.id)) return `event id ${JSON.stringify(event.id)}`;
+      if (!isCursor(event.id)) return `event id ${JSON.stringify(event.id)}`;
     } else {
       return `unexpected event ${JSON.stringify(event.event)} (id ${JSON.stringify(event.id)}, data ${JSON.stringify(event.data.slice(0, 100))})`;
     }
