@@ -5,7 +5,7 @@ export type StoreKind = 'memory' | 'sqlite' | 'redis';
 
 export const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite', 'redis'];
 
-/** Everything a demo app reads from its environment (DESIGN §8). */
+/** Everything a demo app reads from its environment (the demo-app contract in this package's README). */
 export interface DemoConfig {
   /** `HOST`, default `127.0.0.1`. */
   readonly host: string;

@@ -1,5 +1,5 @@
 /**
- * What the demo apps share: environment config (DESIGN §8), store selection, listening,
+ * What the demo apps share: environment config (the demo-app contract in this package's README), store selection, listening,
  * graceful shutdown, JSON errors, request-body limits and page bundling. Test helpers live in `./testing`.
  * @module
  */

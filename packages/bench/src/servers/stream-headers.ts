@@ -1,4 +1,4 @@
-/** The response headers of DESIGN §2, for the contenders that write them by hand. */
+/** The response headers of docs/protocol.md §4.1, for the contenders that write them by hand. */
 export const STREAM_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-cache, no-transform',

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { freePort, runUntilExit } from './start-app.ts';
 
 /**
- * DESIGN §8's startup contract, the same for every demo app: an unknown `STORE` or an
+ * The demo-app startup contract (this package's README), the same for every demo app: an unknown `STORE` or an
  * unreachable Redis is one clear line on stderr and exit code 1, never a stack trace.
  * Call it inside the app's own `describe`.
  */

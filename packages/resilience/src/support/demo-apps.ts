@@ -1,5 +1,5 @@
 /**
- * The demo apps under test (DESIGN §8), each described by how to publish to it, which stream to
+ * The demo apps under test (their contract: demo-support's README), each described by how to publish to it, which stream to
  * fuzz, and what hostile requests look like for its routes. An app whose entry file does not
  * exist yet is reported as not covered rather than silently passed.
  */

@@ -8,7 +8,7 @@ import { LifecycleContext } from './context.ts';
 import type { LifecycleSuiteSetup } from './types.ts';
 
 /**
- * Registers the `LifecycleStore` conformance suite (DESIGN §6) for one store: the registry,
+ * Registers the `LifecycleStore` conformance suite (the contract in core's `lifecycle/types.ts`) for one store: the registry,
  * heartbeats and orphan claims (exactly once across processes), completion records and their TTL,
  * cancellation across processes, retention, and the producer helper and guardian running on it.
  *

@@ -12,7 +12,7 @@ import { SuiteContext } from './context.ts';
 import type { StoreSuiteSetup } from './types.ts';
 
 /**
- * Registers the `EventStore` conformance suite (DESIGN §4) for one store. A store that passes it
+ * Registers the `EventStore` conformance suite (the contract in core's `store/types.ts`) for one store. A store that passes it
  * is a drop-in swap for any other.
  *
  * @example
