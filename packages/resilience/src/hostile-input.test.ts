@@ -168,7 +168,9 @@ describe.each(DEMO_APPS.map((app) => [app.name, app] as const))('hostile input: 
       const chunked = await rawExchange(
         port,
         Buffer.concat([
-          Buffer.from(`${valid.method} ${valid.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n`),
+          Buffer.from(
+            `${valid.method} ${valid.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n`,
+          ),
           Buffer.from(
             Object.entries(valid.headers)
               .map(([key, value]) => `${key}: ${value}\r\n`)
