@@ -4,14 +4,15 @@
  * whose `pipe` runs the replay session. Adapters only translate requests and write bytes.
  */
 import { ResumableSseError } from '../errors.ts';
-import type { Hub } from '../hub.ts';
-import { checkTerminal, defaultTerminalEvents } from '../lifecycle/endpoint-support.ts';
-import { MAX_CURSOR_INPUT_LENGTH } from '../protocol/cursor-codec.ts';
+import { type CursorDecodeResult, MAX_CURSOR_INPUT_LENGTH } from '../protocol/cursor-codec.ts';
 import { encodeEventBytes } from '../protocol/encode-event.ts';
 import type { StoredEvent } from '../store/types.ts';
 import { isValidStreamName } from '../stream-name.ts';
+import type { EngineHost } from './host.ts';
 import { HEARTBEAT_COMMENT, ReplaySession, type ReplaySessionOptions } from './replay.ts';
+import { readForReplay } from './replay-reads.ts';
 import { corsHeaders, preflightHeaders, streamHeaders } from './response-headers.ts';
+import { checkTerminal, defaultTerminalEvents } from './terminal-gate.ts';
 import type {
   AuthorizationRefusal,
   InitialPolicy,
@@ -36,7 +37,7 @@ const DEFAULTS = {
   replayPageSize: 256,
 } as const;
 
-export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
+export function createSseEndpoint<Req>(hub: EngineHost, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
   const settings = validateOptions(options);
   const session: SessionSettings = {
     heartbeatMs: settings.heartbeatMs,
@@ -99,14 +100,17 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
       const headers = { ...streamHeaders(request), ...cors };
       if (request.method === 'HEAD') return { kind: 'response', status: 200, headers, body: '' };
 
+      // The cursor is decoded once; the terminal gate and the replay plan both read the result.
       const requested = requestedCursor(request);
+      const decoded = requested === undefined ? undefined : hub.codec.decode(requested);
       const terminal = await checkTerminal({
         store: hub.store,
-        codec: hub.codec,
-        lifecycle: options.lifecycle,
+        completions: options.lifecycle,
         stream,
         requested,
+        decoded,
         terminalEvents: settings.terminalEvents,
+        read: (run) => readForReplay(hub.replayReads, run, request.signal),
       });
       // The client already has the stream's last event: 204 tells EventSource to stop reconnecting.
       if (terminal.kind === 'ended') {
@@ -129,6 +133,7 @@ export function createSseEndpoint<Req>(hub: Hub, options: SseEndpointOptions<Req
       return new StreamPlan(hub, session, headers, {
         stream,
         requested,
+        decoded,
         initial,
         filter: options.filter ? bindFilter(options.filter, frameworkRequest) : undefined,
         completion: terminal.completion,
@@ -154,7 +159,7 @@ type SessionSettings = Pick<
 /** The replay options that differ per connection. */
 type ConnectionSettings = Pick<
   ReplaySessionOptions,
-  'stream' | 'requested' | 'initial' | 'filter' | 'completion' | 'signal'
+  'stream' | 'requested' | 'decoded' | 'initial' | 'filter' | 'completion' | 'signal'
 >;
 
 /**
@@ -168,15 +173,16 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly stream: string;
   readonly requested: string | undefined;
+  readonly decoded: CursorDecodeResult | undefined;
   readonly initial: InitialPolicy;
   readonly filter: ((event: StoredEvent) => boolean) | undefined;
   readonly completion: ReplaySessionOptions['completion'];
   readonly signal: AbortSignal;
-  readonly #hub: Hub;
+  readonly #hub: EngineHost;
   readonly #session: SessionSettings;
 
   constructor(
-    hub: Hub,
+    hub: EngineHost,
     session: SessionSettings,
     headers: Readonly<Record<string, string>>,
     connection: ConnectionSettings,
@@ -186,6 +192,7 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
     this.headers = headers;
     this.stream = connection.stream;
     this.requested = connection.requested;
+    this.decoded = connection.decoded;
     this.initial = connection.initial;
     this.filter = connection.filter;
     this.completion = connection.completion;
@@ -230,7 +237,7 @@ const USER_CODE_FAILED: unique symbol = Symbol('user code failed');
 
 /** Runs an endpoint option's function; a throw or rejection is reported, never propagated. */
 async function runUserCode<T>(
-  hub: Hub,
+  hub: EngineHost,
   source: 'authorize' | 'stream' | 'initial',
   stream: string | undefined,
   run: () => T | Promise<T>,

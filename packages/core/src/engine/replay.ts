@@ -13,22 +13,22 @@
  *      pass the high-water mark is disconnected (it resumes with its cursor), and one shared
  *      timer per interval sends heartbeats and enforces `maxConnectionMs`.
  */
-import type { GuardedHooks } from '../guarded-hooks.ts';
 import type { DisconnectReason } from '../hub-hooks.ts';
-import type { CompletionRecord } from '../lifecycle/types.ts';
 import {
   type CaughtUpPayload,
   CONTROL_EVENTS,
   type ResetPayload,
   type ResetReason,
 } from '../protocol/control-events.ts';
-import type { CursorCodec } from '../protocol/cursor-codec.ts';
+import type { CursorCodec, CursorDecodeResult } from '../protocol/cursor-codec.ts';
 import { encodeCommentBytes, encodeEventBytes } from '../protocol/encode-event.ts';
 import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
 import type { ChannelListener } from './channel.ts';
-import type { Beating, HeartbeatScheduler } from './heartbeat-scheduler.ts';
-import { type ReplayReadLimiter, readForReplay } from './replay-reads.ts';
+import type { EndedStreamEvent } from './completion.ts';
+import type { Beating } from './heartbeat-scheduler.ts';
+import type { EngineHost } from './host.ts';
+import { readForReplay } from './replay-reads.ts';
 import type { InitialPolicy, SseSink } from './types.ts';
 
 /** Longest requested cursor echoed back in a `reset`. */
@@ -52,6 +52,8 @@ export interface PlanReplayInput {
   readonly stream: string;
   /** `Last-Event-ID` (or its query fallback) as received; undefined when absent. */
   readonly requested: string | undefined;
+  /** `requested` already decoded by the caller, so a request decodes its cursor once. */
+  readonly decoded?: CursorDecodeResult | undefined;
   readonly initial: InitialPolicy;
   readonly futureGraceMs: number;
   readonly signal?: AbortSignal;
@@ -95,7 +97,7 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
   }
 
   // Row: malformed or foreign — reset{malformed}, then as if absent.
-  const decoded = codec.decode(requested);
+  const decoded = input.decoded ?? codec.decode(requested);
   if (!decoded.ok) return reset('malformed', initialStart(position, input.initial));
   const cursor = decoded.cursor;
 
@@ -140,6 +142,8 @@ function initialStart(position: { oldest: number | null; head: number }, initial
 export interface ReplaySessionOptions {
   readonly stream: string;
   readonly requested: string | undefined;
+  /** `requested` as the endpoint decoded it. */
+  readonly decoded?: CursorDecodeResult | undefined;
   readonly initial: InitialPolicy;
   readonly filter: ((event: StoredEvent) => boolean) | undefined;
   readonly heartbeatMs: number;
@@ -153,21 +157,12 @@ export interface ReplaySessionOptions {
   /** Event names after which the connection ends: the stream will never say more. */
   readonly terminalEvents?: ReadonlySet<string> | undefined;
   /** The stream's terminal event, from its completion record: sent after replay unless the log delivered it. */
-  readonly completion?: CompletionRecord | null | undefined;
+  readonly completion?: EndedStreamEvent | null | undefined;
   readonly signal: AbortSignal;
 }
 
 /** The pieces of a hub a session uses; kept narrow so the session is testable on its own. */
-export interface SessionHost {
-  readonly store: EventStore;
-  readonly codec: CursorCodec;
-  readonly hooks: GuardedHooks;
-  readonly heartbeats: HeartbeatScheduler;
-  attach(stream: string, listener: ChannelListener): Promise<() => void>;
-  trackConnection(end: () => void): () => void;
-  /** Bounds the replay reads of all its sessions (`HubOptions.replayReadConcurrency`). */
-  readonly replayReads: ReplayReadLimiter;
-}
+export type SessionHost = EngineHost;
 
 interface PendingEvent {
   readonly event: LiveEvent;
@@ -252,6 +247,7 @@ export class ReplaySession implements ChannelListener, Beating {
         codec: this.#host.codec,
         stream,
         requested: this.#options.requested,
+        decoded: this.#options.decoded,
         initial: this.#options.initial,
         futureGraceMs: this.#options.futureGraceMs,
         signal,

@@ -4,8 +4,8 @@
  * `SseSink` wrapping its response. Everything else (protocol, replay, heartbeats, backpressure
  * policy) happens in core.
  */
-import type { LifecycleStore } from '../lifecycle/types.ts';
 import type { StoredEvent } from '../store/types.ts';
+import type { CompletionSource } from './completion.ts';
 
 /** What an adapter tells core about one incoming request. */
 export interface SseRequest {
@@ -124,12 +124,13 @@ export interface SseEndpointOptions<Req> {
   /** Events read from the store per replay page. @default 256 */
   readonly replayPageSize?: number;
   /**
-   * Lifecycle records of finite streams (jobs, generations, exports). With it, a client resuming
+   * Where finite streams (jobs, generations, exports) record their end — a `LifecycleStore` from
+   * `@resumable-sse/core/lifecycle`, or any `CompletionSource`. With it, a client resuming
    * from the terminal event's id gets `204 No Content` (which ends a browser `EventSource`), and a
    * client that comes back after the end gets the terminal event at once — from the completion
    * record when the log no longer holds it.
    */
-  readonly lifecycle?: LifecycleStore;
+  readonly lifecycle?: CompletionSource;
   /**
    * Event names after which the connection ends (and from which a resume gets `204`).
    * @default ['completed', 'failed'] with `lifecycle`, none without

@@ -2,21 +2,12 @@
  * Terminal events: the one event that ends a finite stream. Producers and guardians publish it;
  * endpoints end the connection after delivering it and answer `204` to a client resuming from it.
  */
+
+import { DEFAULT_TERMINAL_EVENTS, type TerminalEventNames } from '../engine/completion.ts';
 import { ResumableSseError } from '../errors.ts';
 import { CONTROL_EVENTS } from '../protocol/control-events.ts';
 
-/** The SSE event names of the two terminal events. */
-export interface TerminalEventNames {
-  /** @default 'completed' */
-  readonly completed: string;
-  /** @default 'failed' */
-  readonly failed: string;
-}
-
-export const DEFAULT_TERMINAL_EVENTS: TerminalEventNames = Object.freeze({
-  completed: 'completed',
-  failed: 'failed',
-});
+export { DEFAULT_TERMINAL_EVENTS, type TerminalEventNames };
 
 /**
  * Why a stream failed: `error` (the producer threw), `cancelled` (a cancel request from any

@@ -11,6 +11,8 @@
  * `from`, `claimStale`, `requestCancel`) is atomic in the backing store, so exactly one caller wins.
  */
 
+import type { CompletionSource, EndedStreamEvent } from '../engine/completion.ts';
+
 /**
  * - `active`: a producer is running and heartbeating.
  * - `completed` / `failed`: the producer ended the stream with a terminal event.
@@ -50,13 +52,7 @@ export interface StreamRecord {
 }
 
 /** The event that ended a stream, as its completion record keeps it. */
-export interface TerminalEvent {
-  /** SSE event name, e.g. `completed` or `failed`. */
-  readonly event: string;
-  /** SSE data, as published. */
-  readonly data: string;
-  /** The terminal event's cursor (its SSE `id:`). A client resuming from it is told `204 No Content`. */
-  readonly id: string;
+export interface TerminalEvent extends EndedStreamEvent {
   readonly state: TerminalState;
 }
 
@@ -70,7 +66,7 @@ export interface SetStateOptions {
   readonly from?: StreamState | undefined;
 }
 
-export interface LifecycleStore {
+export interface LifecycleStore extends CompletionSource {
   /** Short name for logs: `memory`, `sqlite`, `redis`. */
   readonly kind: string;
 

@@ -1,0 +1,21 @@
+import type { GuardedHooks } from '../guarded-hooks.ts';
+import type { CursorCodec } from '../protocol/cursor-codec.ts';
+import type { EventStore } from '../store/types.ts';
+import type { ChannelListener } from './channel.ts';
+import type { HeartbeatScheduler } from './heartbeat-scheduler.ts';
+import type { ReplayReadLimiter } from './replay-reads.ts';
+
+/**
+ * What endpoints and sessions use of a hub. It is an interface of the engine's own so the engine
+ * depends on nothing above it; `Hub` implements it, and a test can hand in something smaller.
+ */
+export interface EngineHost {
+  readonly store: EventStore;
+  readonly codec: CursorCodec;
+  readonly hooks: GuardedHooks;
+  readonly heartbeats: HeartbeatScheduler;
+  attach(stream: string, listener: ChannelListener): Promise<() => void>;
+  trackConnection(end: () => void): () => void;
+  /** Bounds every store read of its connections (`HubOptions.replayReadConcurrency`). */
+  readonly replayReads: ReplayReadLimiter;
+}
