@@ -1,4 +1,5 @@
 import { ResumableSseError, type RetentionOptions } from '@resumable-sse/core';
+import { clockOption, resolveRetentionOptions, wholeNumberOption } from '@resumable-sse/core/store-kit';
 import type { Cluster, Redis } from 'ioredis';
 
 /** An ioredis client the application created and owns (standalone `Redis` or `Cluster`). */
@@ -45,7 +46,6 @@ export interface RedisStoreOptions extends RetentionOptions {
 export interface ResolvedOptions {
   readonly client: RedisStoreClient;
   readonly keyPrefix: string;
-  /** 0 = no count limit. */
   readonly maxEvents: number;
   /** 0 = no age limit. */
   readonly maxAgeMs: number;
@@ -57,38 +57,16 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
+const STORE = 'redisStore';
+
 function invalid(message: string): never {
   throw new ResumableSseError('INVALID_OPTION', `redisStore: ${message}`);
 }
 
-function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0)
-    invalid(`${name} must be a whole number ≥ 0, got ${String(value)}`);
-  return value;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1)
-    invalid(`${name} must be a whole number ≥ 1, got ${String(value)}`);
-  return value;
-}
-
-function windowMs(value: number | undefined): number {
-  if (value === undefined) return 300_000;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    invalid(`idempotencyWindowMs must be a number ≥ 0, got ${String(value)}`);
-  }
-  // Redis expiries are whole milliseconds; rounding up never forgets a key early.
-  return Math.ceil(value);
-}
-
-function clock(now: (() => number) | undefined): () => number {
-  if (now === undefined) return Date.now;
-  if (typeof now !== 'function')
-    invalid('now must be a function returning milliseconds since the Unix epoch');
-  return () => Math.floor(now());
+/** Redis wants whole milliseconds: a fractional clock is floored (stored times stay non-decreasing). */
+function clock(now: unknown): () => number {
+  const read = clockOption(STORE, now);
+  return read === Date.now ? read : () => Math.floor(read());
 }
 
 export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
@@ -108,21 +86,27 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
       `keyPrefix must be a non-empty string without "{" or "}" (they would break hash tags), got ${JSON.stringify(keyPrefix)}`,
     );
   }
-  const maxEvents =
-    options.maxEvents === Number.POSITIVE_INFINITY ? 0 : positiveInteger('maxEvents', options.maxEvents, 500);
-  const maxAgeMs = options.maxAgeMs === undefined ? 0 : positiveInteger('maxAgeMs', options.maxAgeMs, 0);
+  const retention = resolveRetentionOptions(STORE, options);
   return {
     client,
     keyPrefix,
-    maxEvents,
-    maxAgeMs,
-    idempotencyWindowMs: windowMs(options.idempotencyWindowMs),
-    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 2_000),
-    resubscribeGraceMs: nonNegativeInteger('resubscribeGraceMs', options.resubscribeGraceMs, 1_000),
-    notificationInlineBytes: nonNegativeInteger(
+    maxEvents: retention.maxEvents,
+    // The scripts read 0 as "no age limit".
+    maxAgeMs: retention.maxAgeMs ?? 0,
+    idempotencyWindowMs: retention.idempotencyWindowMs,
+    commandTimeoutMs: wholeNumberOption(STORE, 'commandTimeoutMs', options.commandTimeoutMs, {
+      fallback: 2_000,
+      min: 1,
+    }),
+    resubscribeGraceMs: wholeNumberOption(STORE, 'resubscribeGraceMs', options.resubscribeGraceMs, {
+      fallback: 1_000,
+      min: 0,
+    }),
+    notificationInlineBytes: wholeNumberOption(
+      STORE,
       'notificationInlineBytes',
       options.notificationInlineBytes,
-      16_384,
+      { fallback: 16_384, min: 0 },
     ),
     now: clock(options.now),
   };

@@ -1,8 +1,6 @@
 import {
   type AppendInput,
   type AppendResult,
-  assertValidAppendInputs,
-  assertValidStreamName,
   type EventStore,
   ResumableSseError,
   type StoredEvent,
@@ -11,6 +9,11 @@ import {
   type Subscription,
 } from '@resumable-sse/core';
 import { newEpoch } from '@resumable-sse/core/protocol';
+import {
+  assertValidAppendInputs,
+  assertValidStreamName,
+  closedSubscription,
+} from '@resumable-sse/core/store-kit';
 import { guarded } from './availability.ts';
 import { type RawEntry, startAfter, toStoredEvents } from './entries.ts';
 import { type StreamKeys, scriptKeys, streamKeys } from './keys.ts';
@@ -168,11 +171,7 @@ export class RedisStore implements EventStore {
   }
 
   subscribe(stream: string, subscriber: StoreSubscriber): Subscription {
-    if (this.#closed) {
-      // Over before it began; say so the way a live subscription would hear it (as memoryStore does).
-      queueMicrotask(() => subscriber.onClose({ code: 'store-closed' }));
-      return { ready: Promise.resolve(), unsubscribe: () => {} };
-    }
+    if (this.#closed) return closedSubscription(subscriber);
     const keys = this.keysOf(stream);
     let channel = this.#channels.get(stream);
     if (channel === undefined || channel.closed) {

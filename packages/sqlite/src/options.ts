@@ -1,5 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { ResumableSseError, type RetentionOptions } from '@resumable-sse/core';
+import {
+  clockOption,
+  optionalWholeNumberOption,
+  resolveRetentionOptions,
+  wholeNumberOption,
+} from '@resumable-sse/core/store-kit';
 import type { BetterSqlite3Database, SqliteDriverName } from './driver/types.ts';
 
 export interface SqliteStoreOptions extends RetentionOptions {
@@ -45,73 +51,30 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
-const DEFAULT_MAX_EVENTS = 500;
-const DEFAULT_IDEMPOTENCY_WINDOW_MS = 300_000;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /** setTimeout's ceiling; also keeps `busy_timeout` inside SQLite's int. */
 const MAX_TIMER_MS = 2_147_483_647;
+const STORE = 'sqliteStore';
 
 export function resolveOptions(options: SqliteStoreOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw invalid('sqliteStore() takes an options object, e.g. sqliteStore({ path: "./events.db" }).');
   }
   return {
-    maxEvents: integerOption('maxEvents', options.maxEvents, DEFAULT_MAX_EVENTS, 1, Number.MAX_SAFE_INTEGER),
-    maxAgeMs: positiveOption('maxAgeMs', options.maxAgeMs),
-    idempotencyWindowMs: integerOption(
-      'idempotencyWindowMs',
-      options.idempotencyWindowMs,
-      DEFAULT_IDEMPOTENCY_WINDOW_MS,
-      0,
-      Number.MAX_SAFE_INTEGER,
-    ),
-    busyTimeoutMs: integerOption(
-      'busyTimeoutMs',
-      options.busyTimeoutMs,
-      DEFAULT_BUSY_TIMEOUT_MS,
-      0,
-      MAX_TIMER_MS,
-    ),
-    pollIntervalMs:
-      options.pollIntervalMs === undefined
-        ? undefined
-        : integerOption('pollIntervalMs', options.pollIntervalMs, 0, 1, MAX_TIMER_MS),
-    now: clockOption(options.now),
+    ...resolveRetentionOptions(STORE, options),
+    busyTimeoutMs: wholeNumberOption(STORE, 'busyTimeoutMs', options.busyTimeoutMs, {
+      fallback: DEFAULT_BUSY_TIMEOUT_MS,
+      min: 0,
+      max: MAX_TIMER_MS,
+    }),
+    pollIntervalMs: optionalWholeNumberOption(STORE, 'pollIntervalMs', options.pollIntervalMs, {
+      min: 1,
+      max: MAX_TIMER_MS,
+    }),
+    now: clockOption(STORE, options.now),
   };
 }
 
 export function invalid(message: string): ResumableSseError {
   return new ResumableSseError('INVALID_OPTION', message);
-}
-
-function integerOption(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalid(
-      `sqliteStore option "${name}" must be an integer from ${min} to ${max}, got ${String(value)}.`,
-    );
-  }
-  return value;
-}
-
-function positiveOption(name: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw invalid(`sqliteStore option "${name}" must be a number > 0, got ${String(value)}.`);
-  }
-  return value;
-}
-
-function clockOption(now: (() => number) | undefined): () => number {
-  if (now === undefined) return Date.now;
-  if (typeof now !== 'function') {
-    throw invalid('sqliteStore option "now" must be a function returning milliseconds since the Unix epoch.');
-  }
-  return now;
 }

@@ -1,7 +1,6 @@
 import {
   type AppendInput,
   type AppendResult,
-  assertValidAppendInputs,
   type EventStore,
   ResumableSseError,
   type StoreCloseReason,
@@ -11,6 +10,7 @@ import {
   type Subscription,
 } from '@resumable-sse/core';
 import { newEpoch } from '@resumable-sse/core/protocol';
+import { assertValidAppendInputs, closedSubscription } from '@resumable-sse/core/store-kit';
 import { type Connector, connector } from './driver/connect.ts';
 import type { SqliteConnection, SqliteDriverName, SqlRow } from './driver/types.ts';
 import { fileIdentity } from './file-identity.ts';
@@ -134,11 +134,7 @@ export class SqliteStore implements EventStore {
   }
 
   subscribe(stream: string, subscriber: StoreSubscriber): Subscription {
-    if (this.#closed) {
-      // The subscription is over before it began; say so the way a live one would hear it.
-      queueMicrotask(() => subscriber.onClose({ code: 'store-closed' }));
-      return { ready: Promise.resolve(), unsubscribe: () => {} };
-    }
+    if (this.#closed) return closedSubscription(subscriber);
     let meta: StreamMeta | undefined;
     try {
       // Reading the head makes "events appended after subscribe returned" exact, without creating

@@ -1,5 +1,7 @@
 import { ResumableSseError } from '../errors.ts';
 import { newEpoch } from '../protocol/cursor-codec.ts';
+import { closedSubscription } from './closed-subscription.ts';
+import { clockOption, optionalWholeNumberOption, resolveRetentionOptions } from './options.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import type {
   AppendInput,
@@ -35,8 +37,6 @@ export interface MemoryStoreStats {
   readonly subscribers: number;
 }
 
-const DEFAULT_MAX_EVENTS = 500;
-const DEFAULT_IDEMPOTENCY_WINDOW_MS = 300_000;
 const CLOSED_BY_STORE = Object.freeze({ code: 'store-closed' as const });
 
 interface SubscriberEntry {
@@ -82,25 +82,12 @@ export class MemoryStore implements EventStore {
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#maxEvents = checkedOption('maxEvents', options.maxEvents, DEFAULT_MAX_EVENTS, {
-      integer: true,
-      min: 1,
-    });
-    this.#maxAgeMs = optionalOption('maxAgeMs', options.maxAgeMs);
-    this.#maxBytes = optionalOption('maxBytes', options.maxBytes);
-    this.#idempotencyWindowMs = checkedOption(
-      'idempotencyWindowMs',
-      options.idempotencyWindowMs,
-      DEFAULT_IDEMPOTENCY_WINDOW_MS,
-      { integer: false, min: 0 },
-    );
-    if (options.now !== undefined && typeof options.now !== 'function') {
-      throw new ResumableSseError(
-        'INVALID_OPTION',
-        'memoryStore option "now" must be a function returning milliseconds.',
-      );
-    }
-    this.#now = options.now ?? Date.now;
+    const retention = resolveRetentionOptions('memoryStore', options);
+    this.#maxEvents = retention.maxEvents;
+    this.#maxAgeMs = retention.maxAgeMs;
+    this.#idempotencyWindowMs = retention.idempotencyWindowMs;
+    this.#maxBytes = optionalWholeNumberOption('memoryStore', 'maxBytes', options.maxBytes, { min: 1 });
+    this.#now = clockOption('memoryStore', options.now);
   }
 
   async append(stream: string, events: readonly AppendInput[]): Promise<AppendResult[]> {
@@ -153,9 +140,7 @@ export class MemoryStore implements EventStore {
 
   subscribe(stream: string, subscriber: StoreSubscriber): Subscription {
     if (this.#closed) {
-      // The subscription is over before it began; say so the way a live one would hear it.
-      queueMicrotask(() => subscriber.onClose(CLOSED_BY_STORE));
-      return { ready: Promise.resolve(), unsubscribe: () => {} };
+      return closedSubscription(subscriber);
     }
     const log = this.#logOf(stream);
     const entry: SubscriberEntry = { subscriber };
@@ -306,33 +291,4 @@ function utf8ByteLength(text: string): number {
     } else bytes += 3;
   }
   return bytes;
-}
-
-function checkedOption(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  rule: { integer: boolean; min: number },
-): number {
-  if (value === undefined) return fallback;
-  const valid =
-    typeof value === 'number' && (rule.integer ? Number.isSafeInteger(value) : Number.isFinite(value));
-  if (!valid || value < rule.min) {
-    throw new ResumableSseError(
-      'INVALID_OPTION',
-      `memoryStore option "${name}" must be ${rule.integer ? 'an integer' : 'a number'} >= ${rule.min}, got ${String(value)}.`,
-    );
-  }
-  return value;
-}
-
-function optionalOption(name: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ResumableSseError(
-      'INVALID_OPTION',
-      `memoryStore option "${name}" must be a number > 0, got ${String(value)}.`,
-    );
-  }
-  return value;
 }

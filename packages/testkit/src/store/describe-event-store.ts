@@ -4,6 +4,7 @@ import { concurrencyCases } from './cases/concurrency.ts';
 import { epochCases } from './cases/epoch.ts';
 import { idempotencyCases } from './cases/idempotency.ts';
 import { liveCases } from './cases/live.ts';
+import { optionCases } from './cases/options.ts';
 import { payloadCases } from './cases/payload.ts';
 import { readCases } from './cases/read.ts';
 import { retentionCases } from './cases/retention.ts';
@@ -36,5 +37,6 @@ export function describeEventStore(name: string, setup: StoreSuiteSetup): void {
     idempotencyCases(ctx);
     payloadCases(ctx);
     rollbackCases(ctx);
+    optionCases(ctx);
   });
 }
