@@ -1,4 +1,5 @@
-import { type CompletionRecord, type Hub, type LifecycleStore, recoverStream } from '@resumable-sse/core';
+import type { Hub } from '@resumable-sse/core';
+import { type CompletionRecord, type LifecycleStore, recoverStream } from '@resumable-sse/core/lifecycle';
 import { errorBody, HttpError, mediaType } from '@resumable-sse/demo-support';
 import { resumableSse, type SseReplyOptions, sseRoute } from '@resumable-sse/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';

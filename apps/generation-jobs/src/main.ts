@@ -6,7 +6,8 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { createHub, createStreamGuardian } from '@resumable-sse/core';
+import { createHub } from '@resumable-sse/core';
+import { createStreamGuardian } from '@resumable-sse/core/lifecycle';
 import {
   installGracefulShutdown,
   listen,

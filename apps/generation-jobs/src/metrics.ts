@@ -1,4 +1,5 @@
-import type { HubHooks, LifecycleHooks, LifecycleStore } from '@resumable-sse/core';
+import type { HubHooks } from '@resumable-sse/core';
+import type { LifecycleHooks, LifecycleStore } from '@resumable-sse/core/lifecycle';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const PREFIX = 'generation_jobs_';

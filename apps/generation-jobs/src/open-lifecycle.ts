@@ -1,4 +1,4 @@
-import { type LifecycleStore, memoryLifecycle } from '@resumable-sse/core';
+import { type LifecycleStore, memoryLifecycle } from '@resumable-sse/core/lifecycle';
 import { type DemoConfig, type OpenedStore, StartupError } from '@resumable-sse/demo-support';
 
 /** The job registry, heartbeats, cancel flags and completion records, on the store `STORE` names. */

@@ -1,4 +1,4 @@
-import { memoryLifecycle } from '@resumable-sse/core';
+import { memoryLifecycle } from '@resumable-sse/core/lifecycle';
 import { describeLifecycleStore } from './lifecycle.ts';
 
 describeLifecycleStore('memory', {

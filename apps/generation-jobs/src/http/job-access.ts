@@ -1,4 +1,5 @@
-import type { AuthorizationRefusal, LifecycleStore, StreamRecord } from '@resumable-sse/core';
+import type { AuthorizationRefusal } from '@resumable-sse/core';
+import type { LifecycleStore, StreamRecord } from '@resumable-sse/core/lifecycle';
 import type { FastifyRequest } from 'fastify';
 import { isJobId, jobStream } from '../jobs/job-ids.ts';
 import { bearerUser } from './bearer-user.ts';

@@ -1,4 +1,4 @@
-import type { StreamRecord, StreamRecovery } from '@resumable-sse/core';
+import type { StreamRecord, StreamRecovery } from '@resumable-sse/core/lifecycle';
 
 /** One retained event of `GET /jobs/:id/recover`. */
 export interface RecoveredEventBody {

@@ -1,13 +1,13 @@
+import type { Hub } from '@resumable-sse/core';
 import {
   type Emit,
   type FailedPayload,
-  type Hub,
   type JobOutcome,
   type LifecycleHooks,
   type LifecycleStore,
   type StreamJob,
   startJob,
-} from '@resumable-sse/core';
+} from '@resumable-sse/core/lifecycle';
 import { FAIL_MARKER, failurePointFor, GenerationError, tokensFor } from './generator.ts';
 import { type JobResult, TOKEN_EVENT, type TokenData } from './job-events.ts';
 import { jobStream, newJobId } from './job-ids.ts';

@@ -5,7 +5,9 @@
  * that finds the cursor with a linear `findIndex` on the event id, as the original sidecar's
  * message buffer did.
  */
-import { createCursorCodec, memoryStore, newEpoch, RingBuffer, type StoredEvent } from '@resumable-sse/core';
+import { memoryStore, type StoredEvent } from '@resumable-sse/core';
+import { createCursorCodec, newEpoch } from '@resumable-sse/core/protocol';
+import { RingBuffer } from '@resumable-sse/core/store-kit';
 import { answerCommands } from '../harness/ipc-server.ts';
 import { median } from '../harness/stats.ts';
 import { positions, timePerOp } from './micro-kit.ts';

@@ -1,10 +1,12 @@
 /**
- * Stream lifecycle for finite streams (on the wire: docs/protocol.md §7.4): the `LifecycleStore` contract and its memory
+ * `@resumable-sse/core/lifecycle` — stream lifecycle for finite streams (on the wire: docs/protocol.md §7.4): the `LifecycleStore` contract and its memory
  * implementation, the producer helper `startJob`, the `StreamGuardian`, the recovery view and
- * metrics. SQLite and Redis implementations live in their store packages.
+ * metrics. SQLite and Redis implementations live in their store packages; the checks a lifecycle
+ * store makes are in `@resumable-sse/core/store-kit`.
  * @module
  */
 
+export type { CompletionSource, EndedStreamEvent } from '../engine/completion.ts';
 export {
   createStreamGuardian,
   type GuardianRun,
@@ -34,14 +36,3 @@ export {
 } from './terminal.ts';
 export type * from './types.ts';
 export { DEFAULT_COMPLETION_TTL_MS, DEFAULT_RECORD_TTL_MS } from './types.ts';
-export {
-  assertStreamState,
-  assertTerminalEvent,
-  type CheckedRegisterInput,
-  checkDurationOption,
-  checkRegisterInput,
-  isStreamState,
-  metadataFromJson,
-  type ResolvedLifecycleOptions,
-  resolveLifecycleOptions,
-} from './validate.ts';

@@ -1,4 +1,4 @@
-import type { SseSink } from '@resumable-sse/core';
+import type { SseSink } from '../engine/types.ts';
 
 /** An `SseSink` that is also the body of a Web `Response`. */
 export interface WebStreamSink extends SseSink {

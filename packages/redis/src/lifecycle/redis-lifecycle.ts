@@ -1,24 +1,26 @@
+import { ResumableSseError } from '@resumable-sse/core';
 import {
-  assertStreamState,
-  assertTerminalEvent,
-  assertValidStreamName,
   type CompletionRecord,
-  checkDurationOption,
-  checkRegisterInput,
   DEFAULT_COMPLETION_TTL_MS,
   type LifecycleStore,
   type LifecycleStoreOptions,
-  metadataFromJson,
   type RegisterInput,
-  type ResolvedLifecycleOptions,
-  ResumableSseError,
-  resolveLifecycleOptions,
   type SetStateOptions,
   type StreamRecord,
   type StreamState,
   type TerminalEvent,
   type TerminalState,
-} from '@resumable-sse/core';
+} from '@resumable-sse/core/lifecycle';
+import {
+  assertStreamState,
+  assertTerminalEvent,
+  assertValidStreamName,
+  checkDurationOption,
+  checkRegisterInput,
+  metadataFromJson,
+  type ResolvedLifecycleOptions,
+  resolveLifecycleOptions,
+} from '@resumable-sse/core/store-kit';
 import { guarded } from '../availability.ts';
 import type { RedisStoreClient } from '../options.ts';
 import { activeIndexKey, lifecycleKeys, ownerIndexKey } from './keys.ts';

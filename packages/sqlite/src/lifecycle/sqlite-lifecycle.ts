@@ -1,23 +1,25 @@
+import { ResumableSseError } from '@resumable-sse/core';
 import {
-  assertStreamState,
-  assertTerminalEvent,
   type CompletionRecord,
-  checkDurationOption,
-  checkRegisterInput,
   DEFAULT_COMPLETION_TTL_MS,
   type LifecycleStore,
   type LifecycleStoreOptions,
-  metadataFromJson,
   type RegisterInput,
-  type ResolvedLifecycleOptions,
-  ResumableSseError,
-  resolveLifecycleOptions,
   type SetStateOptions,
   type StreamRecord,
   type StreamState,
   type TerminalEvent,
   type TerminalState,
-} from '@resumable-sse/core';
+} from '@resumable-sse/core/lifecycle';
+import {
+  assertStreamState,
+  assertTerminalEvent,
+  checkDurationOption,
+  checkRegisterInput,
+  metadataFromJson,
+  type ResolvedLifecycleOptions,
+  resolveLifecycleOptions,
+} from '@resumable-sse/core/store-kit';
 import type { SqliteConnection, SqliteStatement, SqlRow, SqlValue } from '../driver/types.ts';
 import { configureConnection } from '../schema.ts';
 import { asStoreError } from '../sqlite-errors.ts';

@@ -1,4 +1,5 @@
-import { createHub, type Hub, type LifecycleStore, memoryStore } from '@resumable-sse/core';
+import { createHub, type Hub, memoryStore } from '@resumable-sse/core';
+import type { LifecycleStore } from '@resumable-sse/core/lifecycle';
 import { ManualClock } from '../store/manual-clock.ts';
 import { sleep } from '../store/wait.ts';
 import type { LifecycleSuiteSetup } from './types.ts';

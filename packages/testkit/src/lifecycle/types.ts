@@ -1,4 +1,4 @@
-import type { LifecycleStore } from '@resumable-sse/core';
+import type { LifecycleStore } from '@resumable-sse/core/lifecycle';
 
 /** What `create` receives. */
 export interface LifecycleSuiteCreateOptions {

@@ -1,4 +1,4 @@
-import type { TerminalEvent } from '@resumable-sse/core';
+import type { TerminalEvent } from '@resumable-sse/core/lifecycle';
 import { describe, expect, it } from 'vitest';
 import type { LifecycleContext } from '../context.ts';
 

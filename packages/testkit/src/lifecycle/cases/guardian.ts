@@ -1,4 +1,5 @@
-import { createStreamGuardian, eventTag, type StreamRecord } from '@resumable-sse/core';
+import { createStreamGuardian, type StreamRecord } from '@resumable-sse/core/lifecycle';
+import { eventTag } from '@resumable-sse/core/protocol';
 import { describe, expect, it } from 'vitest';
 import type { LifecycleContext } from '../context.ts';
 

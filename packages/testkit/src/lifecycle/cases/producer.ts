@@ -1,11 +1,6 @@
-import {
-  eventTag,
-  type Hub,
-  isResumableSseError,
-  type StoredEvent,
-  type StreamJob,
-  startJob,
-} from '@resumable-sse/core';
+import { type Hub, isResumableSseError, type StoredEvent } from '@resumable-sse/core';
+import { type StreamJob, startJob } from '@resumable-sse/core/lifecycle';
+import { eventTag } from '@resumable-sse/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../../store/wait.ts';
 import type { LifecycleContext } from '../context.ts';

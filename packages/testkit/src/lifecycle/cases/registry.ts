@@ -1,4 +1,5 @@
-import { isResumableSseError, type LifecycleStore } from '@resumable-sse/core';
+import { isResumableSseError } from '@resumable-sse/core';
+import type { LifecycleStore } from '@resumable-sse/core/lifecycle';
 import { describe, expect, it } from 'vitest';
 import type { LifecycleContext } from '../context.ts';
 
