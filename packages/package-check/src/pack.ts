@@ -13,10 +13,11 @@ export interface Tarball {
 
 /**
  * `pnpm pack` of one package: what `pnpm publish` uploads, with `workspace:` ranges replaced by
- * versions. Its `dist` must be built already (the turbo task depends on the packages' builds).
+ * versions. Its `prepack` build is skipped: the turbo task has built every package already.
  */
 export async function pack(pkg: PublicPackage, destination: string): Promise<Tarball> {
-  const { stdout } = await runOk('pnpm', ['pack', '--pack-destination', destination, '--json'], {
+  const args = ['--config.ignore-scripts=true', 'pack', '--pack-destination', destination, '--json'];
+  const { stdout } = await runOk('pnpm', args, {
     cwd: pkg.dir,
     timeoutMs: 60_000,
   });
