@@ -22,7 +22,20 @@ export {
 } from './job.ts';
 export { MemoryLifecycleStore, memoryLifecycle } from './memory-lifecycle.ts';
 export { type LifecycleMetrics, type LifecycleMetricsSnapshot, lifecycleMetrics } from './metrics.ts';
+export {
+  type CheckedOwnerPage,
+  checkOwnerPageOptions,
+  DEFAULT_OWNER_PAGE_LIMIT,
+  decodeOwnerPageCursor,
+  isAfterPosition,
+  MAX_OWNER_PAGE_LIMIT,
+  newestFirst,
+  type OwnerPagePosition,
+  ownerPageKey,
+  toOwnerPage,
+} from './owner-page.ts';
 export { type RecoveredEvent, type RecoverOptions, recoverStream, type StreamRecovery } from './recover.ts';
+export { ENDED_STATES, settledState } from './settled-state.ts';
 export {
   type CompletedPayload,
   DEFAULT_TERMINAL_EVENTS,

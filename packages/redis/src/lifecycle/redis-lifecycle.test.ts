@@ -46,12 +46,18 @@ describe('redis lifecycle keys', () => {
       { event: 'completed', data: '{}', id: 'e.1', state: 'completed' },
       30_000,
     );
-    for (const key of ['rsse:lc:{job-keys}:rec', 'rsse:lc:{job-keys}:done', 'rsse:lc:owner:ada']) {
+    for (const key of ['rsse:lc:{job-keys}:rec', 'rsse:lc:{job-keys}:done', 'rsse:lc:owned:ada']) {
       expect(await backdoor.pttl(key)).toBeGreaterThan(0);
     }
     expect(await backdoor.pttl('rsse:lc:{job-keys}:done')).toBeLessThanOrEqual(30_000);
     expect(await backdoor.zscore('rsse:lc:active', 'job-keys')).toBeNull();
-    expect(await backdoor.smembers('rsse:lc:owner:ada')).toContain('job-keys');
+    const startedAt = (await lifecycle.get('job-keys'))!.startedAt;
+    // The owner's index orders by start time as text: one lexicographic range per page.
+    expect(await backdoor.zrange('rsse:lc:owned:ada', '0', '-1', 'WITHSCORES')).toEqual([
+      `${String(startedAt).padStart(16, '0')}.job-keys`,
+      '0',
+    ]);
+    expect(await backdoor.hget('rsse:lc:{job-keys}:rec', 'done')).toBe('1');
   });
 
   it('fails with STORE_UNAVAILABLE, not a hang, when Redis is unreachable', async () => {
