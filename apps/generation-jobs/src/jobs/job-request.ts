@@ -44,7 +44,7 @@ export function parseJobRequest(body: unknown): JobRequest {
   if (prompt.length > JOB_LIMITS.maxPromptLength) {
     throw new HttpError(400, `"prompt" is longer than ${JOB_LIMITS.maxPromptLength} characters.`);
   }
-  const type = fields.type ?? 'generation';
+  const type = fields.type === undefined ? 'generation' : fields.type;
   if (!(JOB_TYPES as readonly unknown[]).includes(type)) {
     throw new HttpError(
       400,
