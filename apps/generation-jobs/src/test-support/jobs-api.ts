@@ -53,7 +53,7 @@ export async function createJob(
 export interface RecoveryView {
   readonly id: string;
   readonly status: string;
-  readonly job: { prompt: string; tokens: number; delayMs: number } | null;
+  readonly job: { type: string; prompt: string; tokens: number; delayMs: number } | null;
   readonly events: { id: string; event: string; data: { index: number; text: string }; time: string }[];
   readonly truncated: boolean;
   readonly terminal: { id: string; event: string; state: string; data: Record<string, unknown> } | null;
