@@ -190,3 +190,35 @@ describe('the jobs page in a real browser', () => {
     await later.close();
   });
 });
+
+describe('an expired job on the page', () => {
+  let shortLived: RunningApp;
+  beforeAll(async () => {
+    shortLived = await startApp({ entry: JOBS_ENTRY, env: { STORE: 'memory', COMPLETION_TTL_MS: '1000' } });
+  });
+  afterAll(async () => {
+    await shortLived?.stop();
+  });
+
+  it('is listed as Expired once its result is no longer kept, and opens with what the log retains', async () => {
+    const prompt = 'A job that outlives its result.';
+    const tab = await browser.context.newPage();
+    await tab.goto(shortLived.url);
+    await startJob(tab, prompt, 5, 0);
+    await tab.locator('#job[data-state="completed"]').waitFor({ timeout: 10_000 });
+    const id = (await tab.locator('#job-id').textContent()) ?? '';
+    const item = tab.locator(`.job-item[data-job-id="${id}"]`);
+    await tab.locator(`.job-item[data-job-id="${id}"][data-state="expired"]`).waitFor({ timeout: 6_000 });
+    expect(await item.locator('.job-state').textContent()).toBe('Expired');
+    expect(await item.locator('.job-summary').textContent()).toBe('result no longer kept');
+    await tab.click('#clear');
+    await item.locator('button').click();
+    await tab.locator('#job[data-state="expired"]').waitFor();
+    expect(await tab.locator('#state-text').textContent()).toBe('Expired');
+    expect(await tab.locator('#output').textContent()).toBe(outputFor(prompt, 5));
+    expect(await tab.locator('#detail').textContent()).toBe(
+      'Expired: its result is no longer kept, the retained events show how it ended.',
+    );
+    await tab.close();
+  });
+});
