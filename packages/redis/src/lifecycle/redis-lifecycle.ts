@@ -134,10 +134,7 @@ export class RedisLifecycleStore implements LifecycleStore {
     return this.#do(`record a heartbeat of "${streamId}"`, async (client) => {
       const owner = await HEARTBEAT.run(client, [keys.record], [now, ttl]);
       if (typeof owner !== 'string') return false;
-      await Promise.all([
-        client.zadd(this.#activeKey, now, streamId),
-        client.pexpire(ownerIndexKey(this.#prefix, owner), ttl),
-      ]);
+      await Promise.all([client.zadd(this.#activeKey, now, streamId), this.#renewOwnerIndex(client, owner)]);
       return true;
     });
   }
@@ -213,15 +210,20 @@ export class RedisLifecycleStore implements LifecycleStore {
     const keys = this.#keys(streamId);
     const now = this.#now();
     return this.#do(`set the state of "${streamId}"`, async (client) => {
-      const lastHeartbeat = await SET_STATE.run(
+      const reply = await SET_STATE.run(
         client,
         [keys.record, keys.completion],
         [state, now, this.#options.recordTtlMs, options.from ?? ''],
       );
-      if (typeof lastHeartbeat !== 'string') return false;
+      if (!Array.isArray(reply)) return false;
+      const [lastHeartbeat, owner] = reply as [string, string];
       // A stream handed back to `active` (its terminal event could not be stored) must be findable when stale.
-      if (state === 'active') await client.zadd(this.#activeKey, lastHeartbeat, streamId);
-      else await client.zrem(this.#activeKey, streamId);
+      await Promise.all([
+        state === 'active'
+          ? client.zadd(this.#activeKey, lastHeartbeat, streamId)
+          : client.zrem(this.#activeKey, streamId),
+        this.#renewOwnerIndex(client, owner),
+      ]);
       return true;
     });
   }
@@ -249,7 +251,9 @@ export class RedisLifecycleStore implements LifecycleStore {
         [keys.record, keys.completion],
         [JSON.stringify(completion), ttl, terminal.state, now, this.#options.recordTtlMs],
       );
-      if (Number(ended) === 1) await client.zrem(this.#activeKey, streamId);
+      if (typeof ended === 'string') {
+        await Promise.all([client.zrem(this.#activeKey, streamId), this.#renewOwnerIndex(client, ended)]);
+      }
     });
   }
 
@@ -298,18 +302,21 @@ export class RedisLifecycleStore implements LifecycleStore {
     await DROP_IF_STALE.run(client, [this.#activeKey], [streamId, cutoff]);
     if (outcome === 2) {
       const record = toRecord(streamId, pairsToObject(rest));
-      if (record) claimed.push(record);
+      if (!record) return;
+      claimed.push(record);
+      await this.#renewOwnerIndex(client, record.owner);
     }
   }
 
   async requestCancel(streamId: string): Promise<boolean> {
     const keys = this.#keys(streamId);
     const now = this.#now();
-    return this.#do(
-      `request cancellation of "${streamId}"`,
-      async (client) =>
-        Number(await REQUEST_CANCEL.run(client, [keys.record], [now, this.#options.recordTtlMs])) === 1,
-    );
+    return this.#do(`request cancellation of "${streamId}"`, async (client) => {
+      const owner = await REQUEST_CANCEL.run(client, [keys.record], [now, this.#options.recordTtlMs]);
+      if (typeof owner !== 'string') return false;
+      await this.#renewOwnerIndex(client, owner);
+      return true;
+    });
   }
 
   async cancelRequested(streamId: string): Promise<boolean> {
@@ -330,6 +337,14 @@ export class RedisLifecycleStore implements LifecycleStore {
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  /**
+   * The owner's index lives as long as the newest write to any of their records: every write that
+   * renews a record renews it too (to now + record TTL, never shorter than any record's).
+   */
+  async #renewOwnerIndex(client: RedisStoreClient, owner: string): Promise<void> {
+    await client.pexpire(ownerIndexKey(this.#prefix, owner), this.#options.recordTtlMs);
   }
 
   #keys(streamId: string) {
