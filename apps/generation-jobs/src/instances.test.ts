@@ -1,4 +1,7 @@
-/** Several instances on one Redis behave as one system: watch, cancel and recover from any. */
+/** Several instances on one Redis (or one SQLite file) behave as one system: watch, cancel and recover from any. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
 import type { RawSseConnection } from '@resumable-sse/testkit/http';
 import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit/redis-server';
@@ -178,5 +181,33 @@ describe('STORE=redis, two instances', () => {
     const onB = await waitFor(() => guardianReports(b.output())[0]);
     expect(onB).toMatchObject({ completedSinceLast: 0, failedSinceLast: 0, active: 1 });
     await cancel(b.url, 'ada', running.id);
+  });
+});
+
+describe('STORE=sqlite, two instances on one file', () => {
+  it('a job whose instance was SIGKILLed shows as orphaned in the list the other instance serves', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'generation-jobs-instances-'));
+    try {
+      const env = {
+        STORE: 'sqlite',
+        SQLITE_PATH: join(scratch, 'shared.db'),
+        JOB_HEARTBEAT_MS: '200',
+        ORPHAN_AFTER_MS: '1000',
+        GUARDIAN_INTERVAL_MS: '200',
+      };
+      const [a, b] = await Promise.all([start(env), start(env)]);
+      const { id } = await createJob(a.url, 'ada', { prompt: 'left behind', tokens: 500, delayMs: 20 });
+      expect((await listJobs(b.url, 'ada')).body.jobs).toMatchObject([{ id, state: 'active' }]);
+      await a.stop('SIGKILL');
+      const view = await waitForEnd(b.url, 'ada', id);
+      expect(view.status).toBe('orphaned');
+      expect((await listJobs(b.url, 'ada')).body.jobs).toMatchObject([
+        { id, state: 'orphaned', terminal: { data: { reason: 'orphaned' } } },
+      ]);
+      expect((await listJobs(b.url, 'grace')).body.jobs).toEqual([]);
+    } finally {
+      await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
