@@ -294,6 +294,8 @@ async function openJob(summary: JobSummary): Promise<void> {
     saveJob();
     render();
     watch(opened);
+    // Marks it as the open one in the list.
+    void jobList.refresh();
     return;
   }
   const response = await fetch(summary.recoverUrl, { headers: authorization });
