@@ -47,6 +47,7 @@ describe('POST /jobs', () => {
     expect(response.headers.get('location')).toBe(`/jobs/${id}/recover`);
     const ended = await waitForEnd(app.url, 'ada', id);
     expect(ended.job).toEqual({
+      type: 'generation',
       prompt: 'defaults please',
       tokens: 50,
       delayMs: 0,

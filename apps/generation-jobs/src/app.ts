@@ -5,6 +5,7 @@ import { resumableSse, type SseReplyOptions, sseRoute } from '@resumable-sse/fas
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createErrorHandler, sendRefusal } from './http/errors.ts';
 import { AUTHENTICATION_REQUIRED, createJobAccess, requestUser } from './http/job-access.ts';
+import { listJobs, parseJobListQuery } from './http/job-list.ts';
 import { recoveryBody } from './http/recovery-body.ts';
 import { isJobId, jobStream, jobUrls } from './jobs/job-ids.ts';
 import { parseJobRequest } from './jobs/job-request.ts';
@@ -30,7 +31,7 @@ export interface JobsAppOptions {
 }
 
 /**
- * The routes: `POST /jobs`, `GET /jobs/:id/stream` (SSE), `GET /jobs/:id/recover`,
+ * The routes: `POST /jobs`, `GET /jobs` (the caller's jobs), `GET /jobs/:id/stream` (SSE), `GET /jobs/:id/recover`,
  * `POST /jobs/:id/cancel`, `GET /metrics`, `GET /health`, `GET /`. Every error is JSON
  * `{ "error": … }`; a refused request stores nothing.
  */
@@ -89,6 +90,13 @@ export async function createJobsApp(options: JobsAppOptions): Promise<FastifyIns
         .send({ id, ...urls });
     },
   );
+
+  app.get('/jobs', async (request, reply) => {
+    const user = requestUser(request);
+    if (user === undefined) return sendRefusal(reply, AUTHENTICATION_REQUIRED);
+    const list = await listJobs(lifecycle, user, parseJobListQuery(request.query));
+    return reply.header('cache-control', 'no-store').send(list);
+  });
 
   app.get('/jobs/:id/stream', sseRoute(streamOptions));
 

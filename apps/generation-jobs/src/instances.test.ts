@@ -1,13 +1,18 @@
-/** Several instances on one Redis behave as one system: watch, cancel and recover from any. */
+/** Several instances on one Redis (or one SQLite file) behave as one system: watch, cancel and recover from any. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
 import type { RawSseConnection } from '@resumable-sse/testkit/http';
 import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit/redis-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { outputFor, tokensFor } from './jobs/generator.ts';
+import { FAIL_MARKER, outputFor, tokensFor } from './jobs/generator.ts';
 import {
   cancel,
   createJob,
+  guardianReports,
   JOBS_ENTRY,
+  listJobs,
   metric,
   metrics,
   openJobStream,
@@ -36,6 +41,17 @@ async function start(env: Record<string, string> = {}): Promise<RunningApp> {
   const app = await startApp({ entry: JOBS_ENTRY, env: { STORE: 'redis', REDIS_URL: redis.url, ...env } });
   running.push(app);
   return app;
+}
+
+/** Polls `read` until it returns something. */
+async function waitFor<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 async function watch(app: RunningApp, user: string, id: string, lastEventId?: string) {
@@ -114,5 +130,84 @@ describe('STORE=redis, two instances', () => {
     const view = await waitForEnd(b.url, 'ada', id);
     expect(view.status).toBe('orphaned');
     expect(metric(await metrics(b.url), 'generation_jobs_orphaned_total')).toBe(1);
+    // Ada's list, read from the surviving instance, shows the job as the guardian left it.
+    const [listed] = (await listJobs(b.url, 'ada')).body.jobs;
+    expect(listed).toMatchObject({
+      id,
+      state: 'orphaned',
+      terminal: { event: 'failed', data: { reason: 'orphaned' } },
+    });
+    // B's guardian logged the check that orphaned it, as one JSON line.
+    const reports = guardianReports(b.output());
+    expect(reports.filter((report) => report.orphaned === 1)).toHaveLength(1);
+    expect(reports.reduce((sum, report) => sum + report.orphaned, 0)).toBe(1);
+    expect(guardianReports(a.output()).every((report) => report.orphaned === 0)).toBe(true);
+  });
+
+  it('the guardian logs one line per check and /metrics shows the same figures', async () => {
+    const [a, b] = await Promise.all([
+      start({ GUARDIAN_INTERVAL_MS: '2000' }),
+      start({ GUARDIAN_INTERVAL_MS: '2000' }),
+    ]);
+    const done = await createJob(a.url, 'ada', { prompt: 'one', tokens: 2, delayMs: 0 });
+    const failing = await createJob(a.url, 'ada', { prompt: `two ${FAIL_MARKER}`, tokens: 2, delayMs: 0 });
+    await waitForEnd(a.url, 'ada', done.id);
+    await waitForEnd(a.url, 'ada', failing.id);
+    const running = await createJob(b.url, 'ada', { prompt: 'three', tokens: 1000, delayMs: 20 });
+    const first = await waitFor(() =>
+      guardianReports(a.output()).find((report) => report.completedSinceLast > 0),
+    );
+    // Scraped well within the next check, so these are the figures of the check just logged.
+    const text = await metrics(a.url);
+    expect(first).toMatchObject({
+      msg: 'guardian check',
+      active: 1,
+      orphaned: 0,
+      completedSinceLast: 1,
+      failedSinceLast: 1,
+    });
+    expect(Date.parse(first.time)).toBeGreaterThan(0);
+    expect(metric(text, 'generation_jobs_guardian_active')).toBe(first.active);
+    expect(metric(text, 'generation_jobs_guardian_orphaned')).toBe(0);
+    expect(metric(text, 'generation_jobs_guardian_completed_since_last')).toBe(1);
+    expect(metric(text, 'generation_jobs_guardian_failed_since_last')).toBe(1);
+    expect(metric(text, 'generation_jobs_guardian_checks_total')).toBe(guardianReports(a.output()).length);
+    expect(metric(text, 'generation_jobs_guardian_last_check_timestamp_seconds')).toBe(
+      Date.parse(first.time) / 1000,
+    );
+    // "Since last": the next check on A counts nothing new; B counts its own instance only.
+    const second = await waitFor(() => guardianReports(a.output())[1]);
+    expect(second).toMatchObject({ completedSinceLast: 0, failedSinceLast: 0, active: 1 });
+    const onB = await waitFor(() => guardianReports(b.output())[0]);
+    expect(onB).toMatchObject({ completedSinceLast: 0, failedSinceLast: 0, active: 1 });
+    await cancel(b.url, 'ada', running.id);
+  });
+});
+
+describe('STORE=sqlite, two instances on one file', () => {
+  it('a job whose instance was SIGKILLed shows as orphaned in the list the other instance serves', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'generation-jobs-instances-'));
+    try {
+      const env = {
+        STORE: 'sqlite',
+        SQLITE_PATH: join(scratch, 'shared.db'),
+        JOB_HEARTBEAT_MS: '200',
+        ORPHAN_AFTER_MS: '1000',
+        GUARDIAN_INTERVAL_MS: '200',
+      };
+      const [a, b] = await Promise.all([start(env), start(env)]);
+      const { id } = await createJob(a.url, 'ada', { prompt: 'left behind', tokens: 500, delayMs: 20 });
+      expect((await listJobs(b.url, 'ada')).body.jobs).toMatchObject([{ id, state: 'active' }]);
+      await a.stop('SIGKILL');
+      const view = await waitForEnd(b.url, 'ada', id);
+      expect(view.status).toBe('orphaned');
+      expect((await listJobs(b.url, 'ada')).body.jobs).toMatchObject([
+        { id, state: 'orphaned', terminal: { data: { reason: 'orphaned' } } },
+      ]);
+      expect((await listJobs(b.url, 'grace')).body.jobs).toEqual([]);
+    } finally {
+      await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

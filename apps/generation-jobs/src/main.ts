@@ -35,10 +35,11 @@ runMain(async () => {
   });
   const settings = readJobSettings(process.env);
   const logError = (line: string) => console.error(line);
+  const logInfo = (line: string) => console.log(line);
   const page = await buildJobsPage({ heartbeatMs: config.heartbeatMs });
   const opened = await openStore(config);
   const { lifecycle, close: closeLifecycle } = await openLifecycle(config, opened);
-  const metrics = createJobMetrics({ lifecycle, logError });
+  const metrics = createJobMetrics({ lifecycle, logError, logInfo });
   const hub = createHub({ store: opened.store, hooks: metrics.hubHooks });
   const runner = new JobRunner({
     hub,

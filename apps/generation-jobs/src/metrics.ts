@@ -17,6 +17,26 @@ export interface JobMetricsOptions {
   readonly lifecycle: LifecycleStore;
   /** Where a failed background step (a heartbeat, a guardian run) is reported. */
   readonly logError: (line: string) => void;
+  /** Where the guardian's report of each check goes: one JSON line (see `GuardianReport`). */
+  readonly logInfo: (line: string) => void;
+}
+
+/** What the guardian logs after each check, as one JSON line, and `/metrics` shows as gauges. */
+export interface GuardianReport {
+  readonly msg: 'guardian check';
+  /** ISO time the check finished. */
+  readonly time: string;
+  /** Jobs running now, across every instance sharing the store. */
+  readonly active: number;
+  /** Jobs this check found without heartbeats and ended as `orphaned`. */
+  readonly orphaned: number;
+  /** Jobs that ended `completed` on this instance since the previous check. */
+  readonly completedSinceLast: number;
+  /** Jobs that ended `failed` on this instance since the previous check. */
+  readonly failedSinceLast: number;
+  /** Registry records this check removed because their retention passed. */
+  readonly recordsRemoved: number;
+  readonly durationMs: number;
 }
 
 /**
@@ -87,6 +107,33 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     registers,
   });
 
+  const guardianChecks = new Counter({
+    name: `${PREFIX}guardian_checks_total`,
+    help: "Checks run by this instance's guardian.",
+    registers,
+  });
+  const guardianFigure = (name: string, help: string) =>
+    new Gauge({
+      name: `${PREFIX}guardian_${name}`,
+      help: `At the guardian's last check: ${help}`,
+      registers,
+    });
+  const figures = {
+    active: guardianFigure('active', 'jobs running, across every instance sharing the store.'),
+    orphaned: guardianFigure('orphaned', 'jobs it ended as orphaned.'),
+    completedSinceLast: guardianFigure(
+      'completed_since_last',
+      'jobs that ended completed on this instance since the check before.',
+    ),
+    failedSinceLast: guardianFigure(
+      'failed_since_last',
+      'jobs that ended failed on this instance since the check before.',
+    ),
+    recordsRemoved: guardianFigure('records_removed', 'registry records removed as past their retention.'),
+    lastCheck: guardianFigure('last_check_timestamp_seconds', 'when it finished (Unix time).'),
+  };
+  const endedSinceLast = { completed: 0, failed: 0 };
+
   return {
     registry,
     hubHooks: {
@@ -101,9 +148,36 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     lifecycleHooks: {
       onStreamStarted: () => started.inc(),
       onStreamEnded: (info) => {
-        if (info.state === 'completed') completed.inc();
-        else if (info.state === 'failed') failed.inc({ reason: info.reason ?? 'error' });
-        else orphaned.inc();
+        if (info.state === 'completed') {
+          completed.inc();
+          endedSinceLast.completed += 1;
+        } else if (info.state === 'failed') {
+          failed.inc({ reason: info.reason ?? 'error' });
+          endedSinceLast.failed += 1;
+        } else orphaned.inc();
+      },
+      onGuardianRun: (info) => {
+        const finished = Date.now();
+        const report: GuardianReport = {
+          msg: 'guardian check',
+          time: new Date(finished).toISOString(),
+          active: info.active,
+          orphaned: info.orphaned,
+          completedSinceLast: endedSinceLast.completed,
+          failedSinceLast: endedSinceLast.failed,
+          recordsRemoved: info.expired,
+          durationMs: info.durationMs,
+        };
+        endedSinceLast.completed = 0;
+        endedSinceLast.failed = 0;
+        guardianChecks.inc();
+        figures.active.set(report.active);
+        figures.orphaned.set(report.orphaned);
+        figures.completedSinceLast.set(report.completedSinceLast);
+        figures.failedSinceLast.set(report.failedSinceLast);
+        figures.recordsRemoved.set(report.recordsRemoved);
+        figures.lastCheck.set(finished / 1000);
+        options.logInfo(JSON.stringify(report));
       },
       onError: (info) => {
         backgroundErrors.inc({ operation: info.operation });

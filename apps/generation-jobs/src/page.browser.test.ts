@@ -144,4 +144,81 @@ describe('the jobs page in a real browser', () => {
     expect(await page.locator('#detail').textContent()).toBe('Cancelled.');
     expect(await page.locator('#state-text').textContent()).toBe('Failed');
   });
+
+  it('a tab closed mid-job and opened again finds the job in Your jobs, watches it finish, and shows finished ones', async () => {
+    const { context } = browser;
+    const prompt = 'A job whose tab is closed halfway.';
+    const tokens = 40;
+    const expected = outputFor(prompt, tokens);
+    const first = await context.newPage();
+    await first.goto(app.url);
+    await first.selectOption('#type', 'chat');
+    await startJob(first, prompt, tokens, 80);
+    const id = (await first.locator('#job-id').textContent()) ?? '';
+    await expect.poll(() => received(first), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await first.close();
+
+    const reopened = await context.newPage();
+    await reopened.goto(app.url);
+    // A new tab has no job of its own open; the list has the one still running.
+    expect(await reopened.locator('#job').isHidden()).toBe(true);
+    const item = reopened.locator(`.job-item[data-job-id="${id}"]`);
+    await item.waitFor();
+    expect(await item.getAttribute('data-state')).toBe('active');
+    expect(await item.locator('.job-type').textContent()).toBe('chat');
+    expect(await item.locator('.job-prompt').textContent()).toBe(prompt);
+    await item.locator('button').click();
+    await reopened.locator('#job[data-state="running"]').waitFor();
+    expect(expected.startsWith((await reopened.locator('#output').textContent()) ?? '')).toBe(true);
+    await reopened.locator('#job[data-state="completed"]').waitFor({ timeout: 15_000 });
+    expect(await reopened.locator('#output').textContent()).toBe(expected);
+    expect(await reopened.locator('#job').getAttribute('data-anomalies')).toBe('0');
+    expect(await reopened.locator('#job-type').textContent()).toBe('chat');
+    await reopened
+      .locator(`.job-item[data-job-id="${id}"][data-state="completed"]`)
+      .waitFor({ timeout: 5_000 });
+    expect(await item.locator('.job-summary').textContent()).toBe(`${expected.slice(0, 60)}…`);
+    await reopened.close();
+
+    // Another tab opens the finished job from the list: its result, without a stream.
+    const later = await context.newPage();
+    await later.goto(app.url);
+    await later.locator(`.job-item[data-job-id="${id}"] button`).click();
+    await later.locator('#job[data-state="completed"]').waitFor();
+    expect(await later.locator('#output').textContent()).toBe(expected);
+    expect(await later.locator('#detail').textContent()).toBe(`Done: ${tokens} tokens.`);
+    await later.close();
+  });
+});
+
+describe('an expired job on the page', () => {
+  let shortLived: RunningApp;
+  beforeAll(async () => {
+    shortLived = await startApp({ entry: JOBS_ENTRY, env: { STORE: 'memory', COMPLETION_TTL_MS: '1000' } });
+  });
+  afterAll(async () => {
+    await shortLived?.stop();
+  });
+
+  it('is listed as Expired once its result is no longer kept, and opens with what the log retains', async () => {
+    const prompt = 'A job that outlives its result.';
+    const tab = await browser.context.newPage();
+    await tab.goto(shortLived.url);
+    await startJob(tab, prompt, 5, 0);
+    await tab.locator('#job[data-state="completed"]').waitFor({ timeout: 10_000 });
+    const id = (await tab.locator('#job-id').textContent()) ?? '';
+    const item = tab.locator(`.job-item[data-job-id="${id}"]`);
+    await tab.locator(`.job-item[data-job-id="${id}"][data-state="expired"]`).waitFor({ timeout: 6_000 });
+    expect(await item.locator('.job-state').textContent()).toBe('Expired');
+    expect(await item.locator('.job-summary').textContent()).toBe('result no longer kept');
+    await tab.click('#clear');
+    await item.locator('button').click();
+    await tab.locator('#job[data-state="expired"]').waitFor();
+    expect(await tab.locator('#state-text').textContent()).toBe('Expired');
+    expect(await tab.locator('#output').textContent()).toBe(outputFor(prompt, 5));
+    expect(await tab.locator('#detail').textContent()).toBe(
+      'Expired: its result is no longer kept, the retained events show how it ended.',
+    );
+    await tab.close();
+  });
 });

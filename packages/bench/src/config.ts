@@ -40,9 +40,10 @@ export interface BenchConfig {
   readonly append: { readonly stores: readonly string[]; readonly events: number };
 }
 
-/** Framework contenders: the limit, two peers, and our three adapters. */
+/** Framework contenders: the two limits, two peers, and our three adapters. */
 export const FRAMEWORK_CONTENDERS = [
   'bare',
+  'bare-coalesced',
   'better-sse',
   'hono-streamsse',
   'ours-hono',
@@ -113,7 +114,7 @@ const QUICK: BenchConfig = {
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const base = env.BENCH_QUICK === '1' ? QUICK : FULL;
-  // `BENCH_CONTENDERS=bare,prototypes/bare-coalesced` runs scenarios 1–3 for those servers only.
+  // `BENCH_CONTENDERS=bare,bare-coalesced` runs scenarios 1–3 for those servers only.
   const contenders = env.BENCH_CONTENDERS?.split(',')
     .map((name) => name.trim())
     .filter(Boolean);

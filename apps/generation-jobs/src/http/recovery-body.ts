@@ -1,4 +1,5 @@
-import type { StreamRecord, StreamRecovery } from '@resumable-sse/core/lifecycle';
+import type { CompletionRecord, StreamRecord, StreamRecovery } from '@resumable-sse/core/lifecycle';
+import type { JobTerminal } from '../jobs/job-events.ts';
 
 /** One retained event of `GET /jobs/:id/recover`. */
 export interface RecoveredEventBody {
@@ -16,6 +17,7 @@ export interface RecoveryBody {
   /** `active`, `completed`, `failed`, `orphaned`, or `expired` (record gone, events still kept). */
   readonly status: string;
   readonly job: {
+    readonly type: string;
     readonly prompt: unknown;
     readonly tokens: unknown;
     readonly delayMs: unknown;
@@ -27,13 +29,7 @@ export interface RecoveryBody {
   /** True when more events were retained than listed. */
   readonly truncated: boolean;
   /** The terminal event while its completion record is kept, else null. */
-  readonly terminal: {
-    readonly id: string;
-    readonly event: string;
-    readonly state: string;
-    readonly data: unknown;
-    readonly completedAt: string;
-  } | null;
+  readonly terminal: JobTerminal | null;
 }
 
 export function recoveryBody(id: string, view: StreamRecovery): RecoveryBody {
@@ -48,19 +44,25 @@ export function recoveryBody(id: string, view: StreamRecovery): RecoveryBody {
       time: new Date(event.time).toISOString(),
     })),
     truncated: view.truncated,
-    terminal: view.terminal && {
-      id: view.terminal.id,
-      event: view.terminal.event,
-      state: view.terminal.state,
-      data: parseData(view.terminal.data),
-      completedAt: new Date(view.terminal.completedAt).toISOString(),
-    },
+    terminal: view.terminal && terminalOf(view.terminal),
   };
 }
 
-function jobOf(record: StreamRecord): NonNullable<RecoveryBody['job']> {
+export function terminalOf(completion: CompletionRecord): JobTerminal {
+  return {
+    id: completion.id,
+    event: completion.event,
+    state: completion.state,
+    data: parseData(completion.data),
+    completedAt: new Date(completion.completedAt).toISOString(),
+  };
+}
+
+/** What the registry record says about a job: its type, request and times. */
+export function jobOf(record: StreamRecord): NonNullable<RecoveryBody['job']> {
   const { prompt, tokens, delayMs } = record.metadata;
   return {
+    type: record.type,
     prompt,
     tokens,
     delayMs,

@@ -27,3 +27,42 @@ export interface JobFailure {
   readonly reason: 'error' | 'cancelled' | 'orphaned';
   readonly message?: string;
 }
+
+/** What kind of job a stream is: the registry keeps it, `GET /jobs` and the metrics show it. */
+export const JOB_TYPES = ['generation', 'chat', 'export'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+
+/** A job's state as the registry reports it. */
+export type JobStatus = 'active' | 'completed' | 'failed' | 'orphaned' | 'expired';
+
+/** The terminal event of a finished job, while its completion record is kept. */
+export interface JobTerminal {
+  readonly id: string;
+  readonly event: string;
+  readonly state: string;
+  /** `{ "result": … }` for `completed`, a `JobFailure` for `failed`. */
+  readonly data: unknown;
+  readonly completedAt: string;
+}
+
+/** One job of `GET /jobs`. */
+export interface JobSummary {
+  readonly id: string;
+  readonly type: string;
+  readonly state: JobStatus;
+  readonly prompt: unknown;
+  readonly tokens: unknown;
+  readonly delayMs: unknown;
+  readonly startedAt: string;
+  readonly lastHeartbeat: string;
+  readonly terminal: JobTerminal | null;
+  readonly streamUrl: string;
+  readonly recoverUrl: string;
+  readonly cancelUrl: string;
+}
+
+/** The body of `GET /jobs`: newest first; `next` is the `after` of the following page. */
+export interface JobList {
+  readonly jobs: readonly JobSummary[];
+  readonly next: string | null;
+}

@@ -24,3 +24,9 @@ export function jobUrls(id: string): { streamUrl: string; recoverUrl: string; ca
     cancelUrl: `/jobs/${id}/cancel`,
   };
 }
+
+/** The job id of a hub stream, or undefined for a stream that is not a job's. */
+export function jobIdOfStream(streamId: string): string | undefined {
+  const id = streamId.startsWith('job:') ? streamId.slice('job:'.length) : undefined;
+  return isJobId(id) ? id : undefined;
+}

@@ -14,7 +14,23 @@ function refusal(body: unknown): string {
 
 describe('POST /jobs body validation', () => {
   it('fills in the defaults: 50 tokens, 100 ms apart', () => {
-    expect(parseJobRequest({ prompt: 'hi' })).toEqual({ prompt: 'hi', tokens: 50, delayMs: 100 });
+    expect(parseJobRequest({ prompt: 'hi' })).toEqual({
+      type: 'generation',
+      prompt: 'hi',
+      tokens: 50,
+      delayMs: 100,
+    });
+  });
+
+  it('takes the stream type generation, chat or export, and nothing else', () => {
+    for (const type of ['generation', 'chat', 'export']) {
+      expect(parseJobRequest({ prompt: 'x', type })).toMatchObject({ type });
+    }
+    for (const type of ['Chat', '', 'ai_chat', 3, null, ['chat']]) {
+      expect(refusal({ prompt: 'x', type })).toContain(
+        '"type" must be one of "generation", "chat", "export"',
+      );
+    }
   });
 
   it('accepts the bounds of tokens (1..1000) and delayMs (0..10000)', () => {
@@ -49,7 +65,7 @@ describe('POST /jobs body validation', () => {
   it('refuses what is not an object, and fields it does not know (a typo is not silently ignored)', () => {
     for (const body of [null, [], 'prompt', 3]) expect(refusal(body)).toContain('Send a JSON object');
     expect(refusal({ prompt: 'x', delay: 10 })).toBe(
-      'Unknown field "delay": a job takes only "prompt", "tokens" and "delayMs".',
+      'Unknown field "delay": a job takes only "type", "prompt", "tokens" and "delayMs".',
     );
   });
 });

@@ -1,7 +1,10 @@
 import { HttpError } from '@resumable-sse/demo-support';
+import { JOB_TYPES, type JobType } from './job-events.ts';
 
 /** A validated `POST /jobs` body. */
 export interface JobRequest {
+  /** What kind of job (default `generation`); every kind runs the same stand-in generator. */
+  readonly type: JobType;
   readonly prompt: string;
   /** How many `token` events the job emits. */
   readonly tokens: number;
@@ -19,7 +22,7 @@ export const JOB_LIMITS = {
   maxDelayMs: 10_000,
 } as const;
 
-const FIELDS = ['prompt', 'tokens', 'delayMs'];
+const FIELDS = ['type', 'prompt', 'tokens', 'delayMs'];
 
 /** Checks a parsed JSON body; every problem is a 400 `HttpError` that says what to send instead. */
 export function parseJobRequest(body: unknown): JobRequest {
@@ -31,7 +34,7 @@ export function parseJobRequest(body: unknown): JobRequest {
   if (unknown !== undefined) {
     throw new HttpError(
       400,
-      `Unknown field ${JSON.stringify(unknown.slice(0, 50))}: a job takes only "prompt", "tokens" and "delayMs".`,
+      `Unknown field ${JSON.stringify(unknown.slice(0, 50))}: a job takes only "type", "prompt", "tokens" and "delayMs".`,
     );
   }
   const { prompt } = fields;
@@ -41,7 +44,15 @@ export function parseJobRequest(body: unknown): JobRequest {
   if (prompt.length > JOB_LIMITS.maxPromptLength) {
     throw new HttpError(400, `"prompt" is longer than ${JOB_LIMITS.maxPromptLength} characters.`);
   }
+  const type = fields.type === undefined ? 'generation' : fields.type;
+  if (!(JOB_TYPES as readonly unknown[]).includes(type)) {
+    throw new HttpError(
+      400,
+      `"type" must be one of ${JOB_TYPES.map((name) => `"${name}"`).join(', ')} (default "generation"), got ${JSON.stringify(type)?.slice(0, 50)}.`,
+    );
+  }
   return {
+    type: type as JobType,
     prompt,
     tokens: wholeNumber(
       fields,

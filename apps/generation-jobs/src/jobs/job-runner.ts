@@ -13,8 +13,6 @@ import { type JobResult, TOKEN_EVENT, type TokenData } from './job-events.ts';
 import { jobStream, newJobId } from './job-ids.ts';
 import type { JobRequest } from './job-request.ts';
 
-export const JOB_STREAM_TYPE = 'generation';
-
 export interface JobRunnerOptions {
   readonly hub: Hub;
   readonly lifecycle: LifecycleStore;
@@ -53,7 +51,7 @@ export class JobRunner {
       lifecycle,
       {
         streamId: jobStream(id),
-        type: JOB_STREAM_TYPE,
+        type: request.type,
         owner,
         metadata: { prompt: request.prompt, tokens: request.tokens, delayMs: request.delayMs },
         heartbeatMs,

@@ -2,7 +2,8 @@
  * The page at `/`: start a job, watch its text grow token by token, and survive a reload. The job
  * (id, text so far) lives in `sessionStorage`, and the client keeps its cursor there too, so a
  * reloaded page shows the text it had and resumes the stream right after the last token it showed
- * — nothing repeated, nothing missing.
+ * — nothing repeated, nothing missing. The user lives in `localStorage`, so a tab opened later
+ * (after closing this one) is the same user and finds every job in "Your jobs".
  */
 import {
   type ClientStatus,
@@ -16,15 +17,18 @@ import {
   FAILED_EVENT,
   type JobFailure,
   type JobResult,
+  type JobSummary,
   TOKEN_EVENT,
   type TokenData,
 } from '../jobs/job-events.ts';
+import { createJobList } from './job-list.ts';
 
-type JobState = 'running' | 'completed' | 'failed' | 'missing';
+type JobState = 'running' | 'completed' | 'failed' | 'expired' | 'missing';
 
 /** What the page keeps of its job across reloads. */
 interface SavedJob {
   readonly id: string;
+  readonly type: string;
   readonly streamUrl: string;
   readonly prompt: string;
   readonly tokens: number;
@@ -47,6 +51,7 @@ const form = $<HTMLFormElement>('new-job');
 const promptInput = $<HTMLTextAreaElement>('prompt');
 const tokensInput = $<HTMLInputElement>('tokens');
 const delayInput = $<HTMLInputElement>('delay');
+const typeInput = $<HTMLSelectElement>('type');
 const startButton = $<HTMLButtonElement>('start');
 const formError = $('form-error');
 const section = $('job');
@@ -63,6 +68,7 @@ const clearButton = $<HTMLButtonElement>('clear');
 const connection = $('connection');
 const connectionText = $('connection-text');
 const syncText = $('sync');
+const jobType = $('job-type');
 
 const user = sessionUser();
 $('user').textContent = `signed in as ${user}`;
@@ -71,12 +77,13 @@ const authorization = { Authorization: `Bearer ${user}` };
 let job: SavedJob | undefined = loadJob();
 let client: EventStreamClient | undefined;
 
+/** One user per browser profile (every tab, and tabs opened after this one closed). */
 function sessionUser(): string {
-  const saved = sessionStorage.getItem(USER_KEY);
+  const saved = localStorage.getItem(USER_KEY);
   if (saved) return saved;
   const random = crypto.getRandomValues(new Uint8Array(4));
   const name = `user-${[...random].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
-  sessionStorage.setItem(USER_KEY, name);
+  localStorage.setItem(USER_KEY, name);
   return name;
 }
 
@@ -98,6 +105,7 @@ const STATE_LABELS: Record<JobState, string> = {
   running: 'Running',
   completed: 'Completed',
   failed: 'Failed',
+  expired: 'Expired',
   missing: 'Not found',
 };
 
@@ -119,6 +127,7 @@ function render(): void {
   stateText.textContent = STATE_LABELS[job.state];
   progress.textContent = `${job.received} / ${job.tokens} tokens`;
   jobIdText.textContent = job.id;
+  jobType.textContent = job.type;
   jobPrompt.textContent = job.prompt;
   output.textContent = job.text;
   detail.textContent = job.detail;
@@ -168,6 +177,7 @@ function finish(state: JobState, text: string): void {
   job.detail = text;
   client?.close();
   client = undefined;
+  void jobList.refresh();
 }
 
 function watch(watched: SavedJob): void {
@@ -225,6 +235,7 @@ async function startJob(): Promise<void> {
       method: 'POST',
       headers: { ...authorization, 'Content-Type': 'application/json' },
       body: JSON.stringify({
+        type: typeInput.value,
         prompt: promptInput.value,
         tokens: tokensInput.valueAsNumber,
         delayMs: delayInput.valueAsNumber,
@@ -235,6 +246,7 @@ async function startJob(): Promise<void> {
     forgetJob();
     job = {
       id: body.id,
+      type: typeInput.value,
       streamUrl: body.streamUrl,
       prompt: promptInput.value,
       tokens: tokensInput.valueAsNumber,
@@ -247,12 +259,85 @@ async function startJob(): Promise<void> {
     saveJob();
     render();
     watch(job);
+    void jobList.refresh();
   } catch (error) {
     formError.hidden = false;
     formError.textContent = error instanceof Error ? error.message : String(error);
   } finally {
     startButton.disabled = false;
   }
+}
+
+/**
+ * Opens a job from the list. A running one is watched from its first token (the text so far,
+ * then live); a finished one is rebuilt from its recover view: the retained tokens, and the
+ * result while the terminal event is kept.
+ */
+async function openJob(summary: JobSummary): Promise<void> {
+  if (job?.id === summary.id) return;
+  forgetJob();
+  sessionStorage.removeItem(cursorKey(summary.id));
+  const opened: SavedJob = {
+    id: summary.id,
+    type: summary.type,
+    streamUrl: summary.streamUrl,
+    prompt: String(summary.prompt ?? ''),
+    tokens: Number(summary.tokens ?? 0),
+    text: '',
+    received: 0,
+    anomalies: 0,
+    state: 'running',
+    detail: '',
+  };
+  job = opened;
+  if (summary.state === 'active') {
+    saveJob();
+    render();
+    watch(opened);
+    // Marks it as the open one in the list.
+    void jobList.refresh();
+    return;
+  }
+  const response = await fetch(summary.recoverUrl, { headers: authorization });
+  if (job !== opened) return;
+  if (!response.ok) {
+    finish('missing', 'This job is gone (expired, or not yours).');
+  } else {
+    settleFromView(opened, (await response.json()) as RecoverView);
+  }
+  saveJob();
+  render();
+}
+
+interface RecoverView {
+  readonly status: string;
+  readonly events: readonly { event: string; data: unknown }[];
+  readonly terminal: { event: string; data: unknown } | null;
+}
+
+/** A finished job as its recover view tells it; the log's own terminal event outlives the record's. */
+function settleFromView(opened: SavedJob, view: RecoverView): void {
+  for (const event of view.events) {
+    if (event.event !== TOKEN_EVENT) continue;
+    opened.text += (event.data as TokenData).text;
+    opened.received += 1;
+  }
+  const terminal =
+    view.terminal ??
+    view.events.find((event) => event.event === COMPLETED_EVENT || event.event === FAILED_EVENT);
+  if (terminal?.event === COMPLETED_EVENT) {
+    const { result } = terminal.data as { result: JobResult };
+    opened.text = result.text;
+    opened.received = result.tokens;
+  }
+  const failure = terminal?.event === FAILED_EVENT ? describeFailure(terminal.data as JobFailure) : undefined;
+  if (view.status === 'expired') {
+    finish(
+      'expired',
+      `Expired: its result is no longer kept${terminal ? ', the retained events show how it ended.' : '.'}${failure ? ` ${failure}` : ''}`,
+    );
+  } else if (terminal?.event === COMPLETED_EVENT) finish('completed', `Done: ${opened.received} tokens.`);
+  else finish('failed', failure ?? 'The job failed.');
 }
 
 function forgetJob(): void {
@@ -276,6 +361,16 @@ cancelButton.addEventListener('click', () => {
   cancelButton.disabled = true;
   // The job's `failed` event arrives on the stream; the answer itself adds nothing to show.
   void fetch(`/jobs/${job.id}/cancel`, { method: 'POST', headers: authorization });
+});
+
+const jobList = createJobList({
+  list: $<HTMLUListElement>('job-list'),
+  more: $<HTMLButtonElement>('more-jobs'),
+  empty: $('no-jobs'),
+  headers: authorization,
+  describeFailure,
+  onOpen: (summary) => void openJob(summary),
+  currentId: () => job?.id,
 });
 
 showStatus('closed');

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { openSse, type RawSseConnection, waitUntil } from '@resumable-sse/testkit/http';
+import type { JobList, JobSummary } from '../jobs/job-events.ts';
+import type { GuardianReport } from '../metrics.ts';
 
 /** The app's entry, for `startApp` and `runUntilExit`. */
 export const JOBS_ENTRY = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -35,7 +37,7 @@ export interface CreatedJob {
 export async function createJob(
   baseUrl: string,
   user: string,
-  job: { prompt: string; tokens?: number; delayMs?: number },
+  job: { prompt: string; tokens?: number; delayMs?: number; type?: string },
 ): Promise<CreatedJob> {
   const response = await request<CreatedJob>(`${baseUrl}/jobs`, {
     method: 'POST',
@@ -51,7 +53,7 @@ export async function createJob(
 export interface RecoveryView {
   readonly id: string;
   readonly status: string;
-  readonly job: { prompt: string; tokens: number; delayMs: number } | null;
+  readonly job: { type: string; prompt: string; tokens: number; delayMs: number } | null;
   readonly events: { id: string; event: string; data: { index: number; text: string }; time: string }[];
   readonly truncated: boolean;
   readonly terminal: { id: string; event: string; state: string; data: Record<string, unknown> } | null;
@@ -59,6 +61,34 @@ export interface RecoveryView {
 
 export function recover(baseUrl: string, user: string, id: string): Promise<JsonResponse<RecoveryView>> {
   return request<RecoveryView>(`${baseUrl}/jobs/${id}/recover`, { headers: bearer(user) });
+}
+
+/** `GET /jobs` as `user`, with an optional query such as `?limit=2`. */
+export function listJobs(baseUrl: string, user: string, query = ''): Promise<JsonResponse<JobList>> {
+  return request<JobList>(`${baseUrl}/jobs${query}`, { headers: bearer(user) });
+}
+
+/** Every page of the user's jobs, following `next`. */
+export async function allJobs(baseUrl: string, user: string, limit: number): Promise<JobSummary[]> {
+  const jobs: JobSummary[] = [];
+  let after: string | null = null;
+  do {
+    const query: string = `?limit=${limit}${after === null ? '' : `&after=${encodeURIComponent(after)}`}`;
+    const page = await listJobs(baseUrl, user, query);
+    if (page.status !== 200)
+      throw new Error(`GET /jobs answered ${page.status}: ${JSON.stringify(page.body)}`);
+    jobs.push(...page.body.jobs);
+    after = page.body.next;
+  } while (after !== null);
+  return jobs;
+}
+
+/** The JSON lines the guardian logged (`{"msg":"guardian check",…}`). */
+export function guardianReports(output: string): GuardianReport[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{"msg":"guardian check"'))
+    .map((line) => JSON.parse(line) as GuardianReport);
 }
 
 export function cancel(baseUrl: string, user: string, id: string): Promise<JsonResponse> {

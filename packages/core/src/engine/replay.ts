@@ -24,7 +24,7 @@ import type { CursorCodec, CursorDecodeResult } from '../protocol/cursor-codec.t
 import { encodeCommentBytes, encodeEventBytes } from '../protocol/encode-event.ts';
 import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
-import type { ChannelListener } from './channel.ts';
+import type { ChannelListener, LiveRun } from './channel.ts';
 import type { EndedStreamEvent } from './completion.ts';
 import type { Beating } from './heartbeat-scheduler.ts';
 import type { EngineHost } from './host.ts';
@@ -408,6 +408,40 @@ export class ReplaySession implements ChannelListener, Beating {
       return;
     }
     this.#pass(event, frame);
+  }
+
+  /**
+   * From the hub: consecutive live events. A connection that would write each of them as is
+   * writes their joined frames at once; any other takes them one by one, as `deliver` does.
+   */
+  deliverRun(run: LiveRun): void {
+    const { events, frames } = run;
+    if (this.#passesWhole(events, run.joined)) {
+      const last = events[events.length - 1]!;
+      this.#lastSent = last.offset;
+      this.#lastEvent = last;
+      this.#write(run.joined);
+      return;
+    }
+    for (let i = 0; i < events.length && !this.#isClosed(); i++) this.deliver(events[i]!, frames[i]!);
+  }
+
+  /**
+   * True when every event of a run would be written unchanged: live, next in order, no filter
+   * to ask, no terminal event to end on, within the mark, and the client not behind.
+   */
+  #passesWhole(events: readonly LiveEvent[], joined: Uint8Array): boolean {
+    if (this.#state !== 'live' || this.#options.filter !== undefined) return false;
+    const first = events[0]!;
+    const last = events[events.length - 1]!;
+    if (first.epoch !== this.#epoch || last.epoch !== this.#epoch) return false;
+    if (first.offset !== this.#lastSent + 1 || last.offset !== first.offset + events.length - 1) return false;
+    if (joined.byteLength > this.#options.highWaterMarkBytes) return false;
+    const names = this.#options.terminalEvents;
+    if (names !== undefined && names.size > 0) {
+      for (const event of events) if (event.event !== undefined && names.has(event.event)) return false;
+    }
+    return !this.#isBehind();
   }
 
   /**

@@ -14,6 +14,7 @@ function wrapLifecycle(inner: LifecycleStore, overrides: Partial<LifecycleStore>
     'heartbeat',
     'get',
     'listByOwner',
+    'pageByOwner',
     'countActive',
     'setState',
     'complete',

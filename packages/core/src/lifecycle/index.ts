@@ -24,6 +24,7 @@ export {
 } from './job.ts';
 export { MemoryLifecycleStore, memoryLifecycle } from './memory-lifecycle.ts';
 export { type LifecycleMetrics, type LifecycleMetricsSnapshot, lifecycleMetrics } from './metrics.ts';
+export { DEFAULT_OWNER_PAGE_LIMIT, MAX_OWNER_PAGE_LIMIT } from './owner-page.ts';
 export { type RecoveredEvent, type RecoverOptions, recoverStream, type StreamRecovery } from './recover.ts';
 export {
   type CompletedPayload,

@@ -1,9 +1,13 @@
 import { ResumableSseError } from '../errors.ts';
+import { checkOwnerPageOptions, isAfterPosition, newestFirst, toOwnerPage } from './owner-page.ts';
+import { settledState } from './settled-state.ts';
 import {
   type CompletionRecord,
   DEFAULT_COMPLETION_TTL_MS,
   type LifecycleStore,
   type LifecycleStoreOptions,
+  type OwnerPage,
+  type OwnerPageOptions,
   type RegisterInput,
   type SetStateOptions,
   type StreamRecord,
@@ -21,8 +25,11 @@ import {
 } from './validate.ts';
 
 interface Entry {
+  /** As written; reads settle its state (see `settled-state.ts`). */
   record: StreamRecord;
   expiresAt: number;
+  /** When the latest completion record of this registration lapses; undefined before one. */
+  completionUntil?: number | undefined;
 }
 
 interface KeptCompletion {
@@ -96,18 +103,25 @@ export class MemoryLifecycleStore implements LifecycleStore {
 
   async get(streamId: string): Promise<StreamRecord | null> {
     this.#assertOpen();
-    return this.#entry(streamId, this.#options.now())?.record ?? null;
+    const now = this.#options.now();
+    const entry = this.#entry(streamId, now);
+    return entry ? this.#settled(entry, now) : null;
   }
 
   async listByOwner(owner: string): Promise<StreamRecord[]> {
     this.#assertOpen();
-    const now = this.#options.now();
-    const records: StreamRecord[] = [];
-    for (const streamId of this.#byOwner.get(owner) ?? []) {
-      const record = this.#entry(streamId, now)?.record;
-      if (record) records.push(record);
-    }
-    return records.sort((a, b) => a.startedAt - b.startedAt);
+    return this.#owned(owner, this.#options.now()).sort(
+      (a, b) => a.startedAt - b.startedAt || newestFirst(b, a),
+    );
+  }
+
+  async pageByOwner(owner: string, options?: OwnerPageOptions): Promise<OwnerPage> {
+    this.#assertOpen();
+    const { after, limit } = checkOwnerPageOptions(owner, options);
+    const candidates = this.#owned(owner, this.#options.now())
+      .filter((record) => isAfterPosition(record, after))
+      .sort(newestFirst);
+    return toOwnerPage(candidates.slice(0, limit + 1), limit);
   }
 
   async countActive(): Promise<number> {
@@ -124,7 +138,8 @@ export class MemoryLifecycleStore implements LifecycleStore {
     if (options.from !== undefined) assertStreamState(options.from, 'from');
     const now = this.#options.now();
     const entry = this.#entry(streamId, now);
-    if (!entry || (options.from !== undefined && entry.record.state !== options.from)) return false;
+    if (!entry || (options.from !== undefined && this.#settled(entry, now).state !== options.from))
+      return false;
     this.#write(entry, { state }, now);
     return true;
   }
@@ -148,7 +163,9 @@ export class MemoryLifecycleStore implements LifecycleStore {
     };
     this.#completions.set(streamId, { completion, expiresAt: now + ttl });
     const entry = this.#entry(streamId, now);
-    if (entry?.record.state === 'active') this.#write(entry, { state: terminal.state }, now);
+    if (!entry) return;
+    entry.completionUntil = now + ttl;
+    if (entry.record.state === 'active') this.#write(entry, { state: terminal.state }, now);
   }
 
   async completion(streamId: string): Promise<CompletionRecord | null> {
@@ -217,6 +234,23 @@ export class MemoryLifecycleStore implements LifecycleStore {
       return undefined;
     }
     return entry;
+  }
+
+  /** The owner's live records, settled, in no particular order. */
+  #owned(owner: string, now: number): StreamRecord[] {
+    const records: StreamRecord[] = [];
+    for (const streamId of this.#byOwner.get(owner) ?? []) {
+      const entry = this.#entry(streamId, now);
+      if (entry) records.push(this.#settled(entry, now));
+    }
+    return records;
+  }
+
+  /** The record as readers see it: `expired` once its completion record lapsed. */
+  #settled(entry: Entry, now: number): StreamRecord {
+    const lapsed = entry.completionUntil !== undefined && entry.completionUntil <= now;
+    const state = settledState(entry.record.state, lapsed);
+    return state === entry.record.state ? entry.record : { ...entry.record, state };
   }
 
   #write(entry: Entry, change: Partial<StreamRecord>, now: number): void {

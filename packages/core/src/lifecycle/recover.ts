@@ -21,8 +21,9 @@ export interface RecoveredEvent {
 export interface StreamRecovery {
   readonly streamId: string;
   /**
-   * The record's state; the terminal state when only the completion record is left; `expired`
-   * when only events are left; `unknown` when there is nothing (answer 404).
+   * The record's state (`expired` once an ended stream's completion TTL passed); the terminal
+   * state when only the completion record is left; `expired` when only events are left;
+   * `unknown` when there is nothing (answer 404).
    */
   readonly status: StreamState | 'unknown';
   /** The registry record (owner, type, times, metadata): check `owner` before answering. */

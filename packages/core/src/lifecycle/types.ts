@@ -5,7 +5,8 @@
  * - a registry record: type, owner, state, start time, last heartbeat, a cancel flag;
  * - a completion record: the terminal event, kept for a TTL so a client that comes back after the
  *   end gets it at once, even when the event log no longer holds it;
- * - enough indexing to find stale streams (`claimStale`) and an owner's streams (`listByOwner`).
+ * - enough indexing to find stale streams (`claimStale`) and page through an owner's streams
+ *   (`pageByOwner`), newest first, without scanning other owners' records.
  *
  * Every method that decides something several processes may race on (`register`, `setState` with
  * `from`, `claimStale`, `requestCancel`) is atomic in the backing store, so exactly one caller wins.
@@ -17,8 +18,11 @@ import type { CompletionSource, EndedStreamEvent } from '../engine/completion.ts
  * - `active`: a producer is running and heartbeating.
  * - `completed` / `failed`: the producer ended the stream with a terminal event.
  * - `orphaned`: heartbeats stopped; a guardian claimed the stream (and usually ended it).
- * - `expired`: set by an application that retires a stream; `recoverStream` also reports it for a
- *   stream whose record is gone but whose events are still retained.
+ * - `expired`: the stream ended and its completion record's TTL passed: the record still answers
+ *   (owner, type, times) but the terminal event is no longer kept. Every store reports it from the
+ *   moment the TTL passes, on every read, in every process. An application may also set it to retire
+ *   a stream; `recoverStream` also reports it for a stream whose record is gone but whose events
+ *   are still retained.
  */
 export type StreamState = 'active' | 'completed' | 'failed' | 'orphaned' | 'expired';
 
@@ -83,8 +87,20 @@ export interface LifecycleStore extends CompletionSource {
   /** The record, or null when there is none (never registered, or expired). */
   get(streamId: string): Promise<StreamRecord | null>;
 
-  /** The owner's records (every state), oldest first. */
+  /** The owner's records (every state), oldest first. Reads every one: prefer `pageByOwner`. */
   listByOwner(owner: string): Promise<StreamRecord[]>;
+
+  /**
+   * One page of the owner's records (every state), newest first: by `startedAt` descending, then
+   * `streamId` descending. Pass the page's `next` as `after` for the following page. Neither of
+   * these changes once a record exists, so paging while streams heartbeat, end or expire never
+   * skips or repeats a record; one registered meanwhile is on an earlier page than the one asked
+   * for. An owner's index holds only their own records: no other owner's are read.
+   *
+   * @throws {ResumableSseError} `INVALID_OPTION` for an `after` no store wrote (a tampered or
+   *   foreign cursor), a `limit` outside 1–1000, or an owner that `register` would refuse.
+   */
+  pageByOwner(owner: string, options?: OwnerPageOptions): Promise<OwnerPage>;
 
   /** How many records are `active`. */
   countActive(): Promise<number>;
@@ -98,7 +114,7 @@ export interface LifecycleStore extends CompletionSource {
   /**
    * Stores the completion record, kept for `ttlMs` (default 300 000), replacing an earlier one.
    * A record still `active` moves to `terminal.state`; any other state is left as it is (an
-   * `orphaned` stream stays `orphaned`).
+   * `orphaned` stream stays `orphaned`). Once `ttlMs` has passed, the record reads as `expired`.
    */
   complete(streamId: string, terminal: TerminalEvent, ttlMs?: number): Promise<void>;
 
@@ -131,6 +147,19 @@ export interface LifecycleStore extends CompletionSource {
 
   /** Releases what the store opened (not clients the application passed in). */
   close(): Promise<void>;
+}
+
+export interface OwnerPageOptions {
+  /** The `next` of the previous page; omit for the first page. */
+  readonly after?: string | undefined;
+  /** Most records on the page. @default 50 */
+  readonly limit?: number | undefined;
+}
+
+export interface OwnerPage {
+  readonly records: readonly StreamRecord[];
+  /** Pass as `after` for the next page; null when this page is the last one. */
+  readonly next: string | null;
 }
 
 /** Options every lifecycle store understands. */

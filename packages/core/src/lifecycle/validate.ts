@@ -14,6 +14,8 @@ import {
 
 const STATES: readonly StreamState[] = ['active', 'completed', 'failed', 'orphaned', 'expired'];
 const MAX_LABEL_LENGTH = 200;
+/** A UTF-16 surrogate without its other half: text that has no UTF-8 form. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function isStreamState(value: unknown): value is StreamState {
   return typeof value === 'string' && (STATES as readonly string[]).includes(value);
@@ -56,6 +58,14 @@ export function assertLabel(name: string, value: unknown): asserts value is stri
     throw new ResumableSseError(
       'INVALID_OPTION',
       `Stream ${name} must be a string of 1–${MAX_LABEL_LENGTH} characters, got ${JSON.stringify(String(value).slice(0, 50))}`,
+    );
+  }
+  // SQLite and Redis keep text as UTF-8, where every lone surrogate becomes U+FFFD: two owners
+  // differing only there would share one index and each other's streams.
+  if (LONE_SURROGATE.test(value)) {
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      `Stream ${name} ${JSON.stringify(value.slice(0, 50))} contains a lone surrogate (ill-formed UTF-16), which a store keeping UTF-8 cannot tell from U+FFFD; use well-formed text such as a user id`,
     );
   }
 }

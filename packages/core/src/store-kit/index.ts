@@ -6,6 +6,18 @@
  * with these is a drop-in swap for any other.
  * @module
  */
+
+export {
+  type CheckedOwnerPage,
+  checkOwnerPageOptions,
+  decodeOwnerPageCursor,
+  isAfterPosition,
+  newestFirst,
+  type OwnerPagePosition,
+  ownerPageKey,
+  toOwnerPage,
+} from '../lifecycle/owner-page.ts';
+export { ENDED_STATES, settledState } from '../lifecycle/settled-state.ts';
 export {
   assertStreamState,
   assertTerminalEvent,

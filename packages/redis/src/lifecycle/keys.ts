@@ -10,7 +10,11 @@
  * Two indexes, each a single key in a slot of its own; no script ever touches them together
  * with a per-stream key, so there is never a CROSSSLOT error:
  * - `<prefix>:lc:active`          sorted set: active stream ids scored by last heartbeat
- * - `<prefix>:lc:owner:<owner>`   set: an owner's stream ids (PEXPIRE record TTL, renewed by writes)
+ * - `<prefix>:lc:owned:<owner>`   sorted set, every score 0: an owner's streams as members
+ *   `<startedAt, 16 digits>.<streamId>` (core's `ownerPageKey`), so lexicographic order is
+ *   start order and a page is one ZREVRANGEBYLEX (PEXPIRE record TTL, renewed by writes). It
+ *   replaces the plain set `<prefix>:lc:owner:<owner>` of earlier versions, whose entries lapse
+ *   with their records within the record TTL.
  * The indexes are hints kept up to date after each script; the record hash is the truth, and
  * every decision (claim, cancel, end) is taken by a script on the record.
  */
@@ -29,5 +33,5 @@ export function activeIndexKey(prefix: string): string {
 }
 
 export function ownerIndexKey(prefix: string, owner: string): string {
-  return `${prefix}:lc:owner:${owner}`;
+  return `${prefix}:lc:owned:${owner}`;
 }

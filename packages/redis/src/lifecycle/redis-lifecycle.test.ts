@@ -46,12 +46,43 @@ describe('redis lifecycle keys', () => {
       { event: 'completed', data: '{}', id: 'e.1', state: 'completed' },
       30_000,
     );
-    for (const key of ['rsse:lc:{job-keys}:rec', 'rsse:lc:{job-keys}:done', 'rsse:lc:owner:ada']) {
+    for (const key of ['rsse:lc:{job-keys}:rec', 'rsse:lc:{job-keys}:done', 'rsse:lc:owned:ada']) {
       expect(await backdoor.pttl(key)).toBeGreaterThan(0);
     }
     expect(await backdoor.pttl('rsse:lc:{job-keys}:done')).toBeLessThanOrEqual(30_000);
     expect(await backdoor.zscore('rsse:lc:active', 'job-keys')).toBeNull();
-    expect(await backdoor.smembers('rsse:lc:owner:ada')).toContain('job-keys');
+    const startedAt = (await lifecycle.get('job-keys'))!.startedAt;
+    // The owner's index orders by start time as text: one lexicographic range per page.
+    expect(await backdoor.zrange('rsse:lc:owned:ada', '0', '-1', 'WITHSCORES')).toEqual([
+      `${String(startedAt).padStart(16, '0')}.job-keys`,
+      '0',
+    ]);
+    expect(await backdoor.hget('rsse:lc:{job-keys}:rec', 'done')).toBe('1');
+  });
+
+  it("renews the owner's index with every write that renews a record, so a listed job stays listed while it answers", async () => {
+    const client = new Redis(server.url);
+    clients.push(client);
+    const lifecycle = redisLifecycle({ client, recordTtlMs: 60_000 });
+    const ownerKey = 'rsse:lc:owned:renewed';
+    const renewedBy = async (write: () => Promise<unknown>) => {
+      await backdoor.pexpire(ownerKey, 10_000);
+      await write();
+      return backdoor.pttl(ownerKey);
+    };
+    await lifecycle.register({ streamId: 'job-renew-a', type: 'export', owner: 'renewed' });
+    await lifecycle.register({ streamId: 'job-renew-b', type: 'export', owner: 'renewed' });
+    await lifecycle.register({ streamId: 'job-renew-c', type: 'export', owner: 'renewed' });
+    expect(await renewedBy(() => lifecycle.heartbeat('job-renew-a'))).toBeGreaterThan(50_000);
+    expect(await renewedBy(() => lifecycle.requestCancel('job-renew-a'))).toBeGreaterThan(50_000);
+    expect(
+      await renewedBy(() =>
+        lifecycle.complete('job-renew-a', { event: 'completed', data: '{}', id: 'e.1', state: 'completed' }),
+      ),
+    ).toBeGreaterThan(50_000);
+    expect(await renewedBy(() => lifecycle.setState('job-renew-b', 'failed'))).toBeGreaterThan(50_000);
+    expect(await renewedBy(() => lifecycle.claimStale(0, Date.now() + 1_000))).toBeGreaterThan(50_000);
+    expect((await lifecycle.get('job-renew-c'))?.state).toBe('orphaned');
   });
 
   it('fails with STORE_UNAVAILABLE, not a hang, when Redis is unreachable', async () => {

@@ -4,6 +4,8 @@ import {
   DEFAULT_COMPLETION_TTL_MS,
   type LifecycleStore,
   type LifecycleStoreOptions,
+  type OwnerPage,
+  type OwnerPageOptions,
   type RegisterInput,
   type SetStateOptions,
   type StreamRecord,
@@ -16,15 +18,28 @@ import {
   assertTerminalEvent,
   assertValidStreamName,
   checkDurationOption,
+  checkOwnerPageOptions,
   checkRegisterInput,
+  decodeOwnerPageCursor,
   metadataFromJson,
+  ownerPageKey,
   type ResolvedLifecycleOptions,
   resolveLifecycleOptions,
+  toOwnerPage,
 } from '@resumable-sse/core/store-kit';
 import { guarded } from '../availability.ts';
 import type { RedisStoreClient } from '../options.ts';
-import { activeIndexKey, lifecycleKeys, ownerIndexKey } from './keys.ts';
-import { CLAIM, COMPLETE, DROP_IF_STALE, HEARTBEAT, REGISTER, REQUEST_CANCEL, SET_STATE } from './scripts.ts';
+import { activeIndexKey, type LifecycleKeys, lifecycleKeys, ownerIndexKey } from './keys.ts';
+import {
+  CLAIM,
+  COMPLETE,
+  DROP_IF_STALE,
+  HEARTBEAT,
+  READ,
+  REGISTER,
+  REQUEST_CANCEL,
+  SET_STATE,
+} from './scripts.ts';
 
 export interface RedisLifecycleOptions extends LifecycleStoreOptions {
   /** The ioredis client the application created and owns (standalone or Cluster); never closed here. */
@@ -39,6 +54,8 @@ export interface RedisLifecycleOptions extends LifecycleStoreOptions {
 const CLAIM_PAGE = 200;
 /** A bound on claim pages per call; the next guardian run goes on where this one stopped. */
 const MAX_CLAIM_PAGES = 50;
+/** Owner index entries read per round trip while listing everything (`listByOwner`). */
+const OWNER_SCAN_PAGE = 500;
 
 /**
  * A `LifecycleStore` on Redis, shared by every process on that Redis. Per-stream data is
@@ -104,7 +121,9 @@ export class RedisLifecycleStore implements LifecycleStore {
       const ownerKey = ownerIndexKey(this.#prefix, owner);
       await Promise.all([
         client.zadd(this.#activeKey, now, streamId),
-        client.sadd(ownerKey, streamId).then(() => client.pexpire(ownerKey, ttl)),
+        client
+          .zadd(ownerKey, 0, ownerPageKey({ startedAt: now, streamId }))
+          .then(() => client.pexpire(ownerKey, ttl)),
       ]);
       return true;
     });
@@ -117,35 +136,68 @@ export class RedisLifecycleStore implements LifecycleStore {
     return this.#do(`record a heartbeat of "${streamId}"`, async (client) => {
       const owner = await HEARTBEAT.run(client, [keys.record], [now, ttl]);
       if (typeof owner !== 'string') return false;
-      await Promise.all([
-        client.zadd(this.#activeKey, now, streamId),
-        client.pexpire(ownerIndexKey(this.#prefix, owner), ttl),
-      ]);
+      await Promise.all([client.zadd(this.#activeKey, now, streamId), this.#renewOwnerIndex(client, owner)]);
       return true;
     });
   }
 
   async get(streamId: string): Promise<StreamRecord | null> {
     const keys = this.#keys(streamId);
-    return this.#do(`read stream "${streamId}"`, async (client) =>
-      toRecord(streamId, await client.hgetall(keys.record)),
-    );
+    return this.#do(`read stream "${streamId}"`, (client) => this.#read(client, streamId, keys));
   }
 
   async listByOwner(owner: string): Promise<StreamRecord[]> {
+    const records: StreamRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.pageByOwner(owner, { after, limit: OWNER_SCAN_PAGE });
+      records.push(...page.records);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    return records.reverse();
+  }
+
+  async pageByOwner(owner: string, options?: OwnerPageOptions): Promise<OwnerPage> {
+    const { after, limit } = checkOwnerPageOptions(owner, options);
     const ownerKey = ownerIndexKey(this.#prefix, owner);
-    return this.#do('list streams by owner', async (client) => {
-      const ids = await client.smembers(ownerKey);
-      const records = await Promise.all(
-        ids.map(async (id) => toRecord(id, await client.hgetall(lifecycleKeys(this.#prefix, id).record))),
-      );
-      // Records Redis expired leave their id behind in the set: drop those, and ids of an id re-registered by someone else.
-      const gone = ids.filter((_, index) => records[index]?.owner !== owner);
-      if (gone.length > 0) await client.srem(ownerKey, ...gone);
-      return records
-        .filter((record): record is StreamRecord => record !== null && record.owner === owner)
-        .sort((a, b) => a.startedAt - b.startedAt || (a.streamId < b.streamId ? -1 : 1));
+    return this.#do('page streams by owner', async (client) => {
+      const live: StreamRecord[] = [];
+      let from = after ? `(${ownerPageKey(after)}` : '+';
+      // Entries of records Redis expired (or re-registered by someone else) are dropped on the way,
+      // so a page may take more than one read; each read starts after the last entry seen.
+      while (live.length <= limit) {
+        const want = limit + 1 - live.length;
+        const members = await client.zrevrangebylex(ownerKey, from, '-', 'LIMIT', 0, want);
+        const read = await Promise.all(members.map((member) => this.#readOwned(client, owner, member)));
+        const gone = members.filter((_, index) => read[index] === null);
+        if (gone.length > 0) await client.zrem(ownerKey, ...gone);
+        for (const record of read) if (record) live.push(record);
+        if (members.length < want) break;
+        from = `(${members.at(-1)}`;
+      }
+      return toOwnerPage(live, limit);
     });
+  }
+
+  /** The record an owner index entry names, or null when the entry is stale. */
+  async #readOwned(client: RedisStoreClient, owner: string, member: string): Promise<StreamRecord | null> {
+    let position: ReturnType<typeof decodeOwnerPageCursor>;
+    try {
+      position = decodeOwnerPageCursor(member);
+    } catch {
+      return null;
+    }
+    const { streamId, startedAt } = position;
+    const record = await this.#read(client, streamId, lifecycleKeys(this.#prefix, streamId));
+    return record?.owner === owner && record.startedAt === startedAt ? record : null;
+  }
+
+  async #read(client: RedisStoreClient, streamId: string, keys: LifecycleKeys): Promise<StreamRecord | null> {
+    const reply = (await READ.run(client, [keys.record, keys.completion], [])) as string[] | undefined;
+    const [state, ...fields] = reply ?? [];
+    if (state === undefined) return null;
+    return toRecord(streamId, { ...pairsToObject(fields), state });
   }
 
   async countActive(): Promise<number> {
@@ -160,15 +212,20 @@ export class RedisLifecycleStore implements LifecycleStore {
     const keys = this.#keys(streamId);
     const now = this.#now();
     return this.#do(`set the state of "${streamId}"`, async (client) => {
-      const lastHeartbeat = await SET_STATE.run(
+      const reply = await SET_STATE.run(
         client,
-        [keys.record],
+        [keys.record, keys.completion],
         [state, now, this.#options.recordTtlMs, options.from ?? ''],
       );
-      if (typeof lastHeartbeat !== 'string') return false;
+      if (!Array.isArray(reply)) return false;
+      const [lastHeartbeat, owner] = reply as [string, string];
       // A stream handed back to `active` (its terminal event could not be stored) must be findable when stale.
-      if (state === 'active') await client.zadd(this.#activeKey, lastHeartbeat, streamId);
-      else await client.zrem(this.#activeKey, streamId);
+      await Promise.all([
+        state === 'active'
+          ? client.zadd(this.#activeKey, lastHeartbeat, streamId)
+          : client.zrem(this.#activeKey, streamId),
+        this.#renewOwnerIndex(client, owner),
+      ]);
       return true;
     });
   }
@@ -196,7 +253,9 @@ export class RedisLifecycleStore implements LifecycleStore {
         [keys.record, keys.completion],
         [JSON.stringify(completion), ttl, terminal.state, now, this.#options.recordTtlMs],
       );
-      if (Number(ended) === 1) await client.zrem(this.#activeKey, streamId);
+      if (typeof ended === 'string') {
+        await Promise.all([client.zrem(this.#activeKey, streamId), this.#renewOwnerIndex(client, ended)]);
+      }
     });
   }
 
@@ -245,18 +304,21 @@ export class RedisLifecycleStore implements LifecycleStore {
     await DROP_IF_STALE.run(client, [this.#activeKey], [streamId, cutoff]);
     if (outcome === 2) {
       const record = toRecord(streamId, pairsToObject(rest));
-      if (record) claimed.push(record);
+      if (!record) return;
+      claimed.push(record);
+      await this.#renewOwnerIndex(client, record.owner);
     }
   }
 
   async requestCancel(streamId: string): Promise<boolean> {
     const keys = this.#keys(streamId);
     const now = this.#now();
-    return this.#do(
-      `request cancellation of "${streamId}"`,
-      async (client) =>
-        Number(await REQUEST_CANCEL.run(client, [keys.record], [now, this.#options.recordTtlMs])) === 1,
-    );
+    return this.#do(`request cancellation of "${streamId}"`, async (client) => {
+      const owner = await REQUEST_CANCEL.run(client, [keys.record], [now, this.#options.recordTtlMs]);
+      if (typeof owner !== 'string') return false;
+      await this.#renewOwnerIndex(client, owner);
+      return true;
+    });
   }
 
   async cancelRequested(streamId: string): Promise<boolean> {
@@ -277,6 +339,14 @@ export class RedisLifecycleStore implements LifecycleStore {
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  /**
+   * The owner's index lives as long as the newest write to any of their records: every write that
+   * renews a record renews it too (to now + record TTL, never shorter than any record's).
+   */
+  async #renewOwnerIndex(client: RedisStoreClient, owner: string): Promise<void> {
+    await client.pexpire(ownerIndexKey(this.#prefix, owner), this.#options.recordTtlMs);
   }
 
   #keys(streamId: string) {

@@ -24,25 +24,52 @@ return redis.call('HGET', KEYS[1], 'owner')
 `);
 
 /**
- * KEYS: rec. ARGV: state, now, record ttl, expected state or ''. Returns false when nothing
- * changed, else the last heartbeat (to put a stream that is active again back in the index).
+ * The state as readers see it (settled-state.ts in core): an ended stream whose completion was
+ * kept (`done` = 1) reads `expired` once Redis dropped the completion key. KEYS[1] rec, KEYS[2] done.
  */
-export const SET_STATE = new LuaScript(`
-local current = redis.call('HGET', KEYS[1], 'state')
-if not current then return false end
-if ARGV[4] ~= '' and current ~= ARGV[4] then return false end
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return redis.call('HGET', KEYS[1], 'lastHeartbeat')
+const SETTLED_STATE = `
+local function settled(state)
+  if state == 'completed' or state == 'failed' or state == 'orphaned' then
+    if redis.call('HGET', KEYS[1], 'done') == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return 'expired' end
+  end
+  return state
+end
+`;
+
+/** KEYS: rec, done. Returns {} when there is no record, else {settled state, field, value, …}. */
+export const READ = new LuaScript(`${SETTLED_STATE}
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return {} end
+local reply = {settled(redis.call('HGET', KEYS[1], 'state'))}
+for _, v in ipairs(fields) do reply[#reply + 1] = v end
+return reply
 `);
 
-/** KEYS: rec, done. ARGV: completion json, completion ttl, terminal state, now, record ttl. Returns 1 when the record left `active`. */
+/**
+ * KEYS: rec, done. ARGV: state, now, record ttl, expected state or ''. Returns false when nothing
+ * changed, else {last heartbeat, owner}: to put a stream that is active again back in the active
+ * index, and to renew the owner's index with the record.
+ */
+export const SET_STATE = new LuaScript(`${SETTLED_STATE}
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return false end
+if ARGV[4] ~= '' and settled(current) ~= ARGV[4] then return false end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {redis.call('HGET', KEYS[1], 'lastHeartbeat'), redis.call('HGET', KEYS[1], 'owner')}
+`);
+
+/** KEYS: rec, done. ARGV: completion json, completion ttl, terminal state, now, record ttl. Returns the owner when the record left `active`, else 0. */
 export const COMPLETE = new LuaScript(`
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 0 end
+-- From here on, the record reads as expired once Redis drops the completion key.
+redis.call('HSET', KEYS[1], 'done', '1')
+if state ~= 'active' then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[3], 'updatedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 1
+return redis.call('HGET', KEYS[1], 'owner')
 `);
 
 /**
@@ -61,12 +88,12 @@ for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do reply[#reply + 1] = v end
 return reply
 `);
 
-/** KEYS: rec. ARGV: now, record ttl. Returns 1 when the flag was set. */
+/** KEYS: rec. ARGV: now, record ttl. Returns the owner when the flag was set, else 0. */
 export const REQUEST_CANCEL = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return 0 end
 redis.call('HSET', KEYS[1], 'cancel', '1', 'updatedAt', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
+return redis.call('HGET', KEYS[1], 'owner')
 `);
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describeLifecycleStore } from '@resumable-sse/testkit/lifecycle';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../sqlite-store.ts';
-import { DRIVERS, queryRows, tempDirectory } from '../test-support/sqlite-files.ts';
+import { DRIVERS, queryRows, tempDirectory, withConnection } from '../test-support/sqlite-files.ts';
 import { sqliteLifecycle } from './sqlite-lifecycle.ts';
 
 for (const driver of DRIVERS) {
@@ -72,6 +72,38 @@ for (const driver of DRIVERS) {
     });
   });
 }
+
+describe('a file written by an earlier version', () => {
+  const directory = tempDirectory('lifecycle-upgrade');
+  afterAll(() => directory.remove());
+
+  it('gains the completion_until column and keeps its rows readable', async () => {
+    const file = join(directory.path, 'old.db');
+    withConnection('node:sqlite', file, (connection) =>
+      connection.exec(`CREATE TABLE resumable_sse_lifecycle_streams (
+        stream TEXT PRIMARY KEY, type TEXT NOT NULL, owner TEXT NOT NULL, state TEXT NOT NULL,
+        started_at INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, cancel_requested INTEGER NOT NULL DEFAULT 0, metadata TEXT NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO resumable_sse_lifecycle_streams VALUES ('old-job', 'generation', 'ada', 'completed', 1, 1, 1, 9007199254740991, 0, '{}');`),
+    );
+    let now = Date.now();
+    const lifecycle = sqliteLifecycle({ path: file, now: () => now });
+    expect((await lifecycle.pageByOwner('ada')).records).toMatchObject([
+      { streamId: 'old-job', state: 'completed' },
+    ]);
+    await lifecycle.register({ streamId: 'new-job', type: 'export', owner: 'ada' });
+    await lifecycle.complete(
+      'new-job',
+      { event: 'completed', data: '{}', id: 'e.1', state: 'completed' },
+      1_000,
+    );
+    now += 1_000;
+    expect((await lifecycle.get('new-job'))?.state).toBe('expired');
+    expect((await lifecycle.get('old-job'))?.state).toBe('completed');
+    await lifecycle.close();
+  });
+});
 
 describe('sqliteLifecycle options', () => {
   it('needs a path or a database', () => {

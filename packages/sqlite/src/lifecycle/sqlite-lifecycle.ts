@@ -4,6 +4,8 @@ import {
   DEFAULT_COMPLETION_TTL_MS,
   type LifecycleStore,
   type LifecycleStoreOptions,
+  type OwnerPage,
+  type OwnerPageOptions,
   type RegisterInput,
   type SetStateOptions,
   type StreamRecord,
@@ -15,10 +17,13 @@ import {
   assertStreamState,
   assertTerminalEvent,
   checkDurationOption,
+  checkOwnerPageOptions,
   checkRegisterInput,
   metadataFromJson,
   type ResolvedLifecycleOptions,
   resolveLifecycleOptions,
+  settledState,
+  toOwnerPage,
 } from '@resumable-sse/core/store-kit';
 import type { SqliteConnection, SqliteStatement, SqlRow, SqlValue } from '../driver/types.ts';
 import { configureConnection } from '../schema.ts';
@@ -108,14 +113,28 @@ export class SqliteLifecycleStore implements LifecycleStore {
   async get(streamId: string): Promise<StreamRecord | null> {
     return this.#run(`reading stream "${streamId}"`, (now) => {
       const row = this.#sql.findLive.get(streamId, now);
-      return row ? toRecord(row) : null;
+      return row ? toRecord(row, now) : null;
     });
   }
 
   async listByOwner(owner: string): Promise<StreamRecord[]> {
     return this.#run('listing streams by owner', (now) =>
-      this.#sql.listByOwner.all(owner, now).map(toRecord),
+      this.#sql.listByOwner.all(owner, now).map((row) => toRecord(row, now)),
     );
+  }
+
+  async pageByOwner(owner: string, options?: OwnerPageOptions): Promise<OwnerPage> {
+    const { after, limit } = checkOwnerPageOptions(owner, options);
+    return this.#run('paging streams by owner', (now) => {
+      // One more than asked for: it only tells whether a next page exists.
+      const rows = after
+        ? this.#sql.nextOwnerPage.all(owner, now, after.startedAt, after.streamId, limit + 1)
+        : this.#sql.firstOwnerPage.all(owner, now, limit + 1);
+      return toOwnerPage(
+        rows.map((row) => toRecord(row, now)),
+        limit,
+      );
+    });
   }
 
   async countActive(): Promise<number> {
@@ -129,7 +148,7 @@ export class SqliteLifecycleStore implements LifecycleStore {
     return this.#run(`setting the state of "${streamId}"`, (now) => {
       const args: SqlValue[] = [state, now, this.#expiry(now), streamId, now];
       const row =
-        from === undefined ? this.#sql.setState.get(...args) : this.#sql.setStateFrom.get(...args, from);
+        from === undefined ? this.#sql.setState.get(...args) : this.#sql.setStateFrom.get(...args, now, from);
       return row !== undefined;
     });
   }
@@ -144,6 +163,7 @@ export class SqliteLifecycleStore implements LifecycleStore {
     this.#write(`completing stream "${streamId}"`, (now) => {
       const { event, data, id, state } = terminal;
       this.#sql.keepCompletion.run(streamId, event, data, id, state, now, now + ttl);
+      this.#sql.markCompletion.run(now + ttl, streamId, now);
       this.#sql.endIfActive.run(state, now, this.#expiry(now), streamId, now);
     });
   }
@@ -169,7 +189,9 @@ export class SqliteLifecycleStore implements LifecycleStore {
     // lock and then no longer finds these rows active.
     return this.#write('claiming stale streams', (clock) => {
       const at = now ?? clock;
-      return this.#sql.claimStale.all(at, this.#expiry(at), at - thresholdMs, at).map(toRecord);
+      return this.#sql.claimStale
+        .all(at, this.#expiry(at), at - thresholdMs, at)
+        .map((row) => toRecord(row, at));
     });
   }
 
@@ -243,12 +265,14 @@ export class SqliteLifecycleStore implements LifecycleStore {
   }
 }
 
-function toRecord(row: SqlRow): StreamRecord {
+function toRecord(row: SqlRow, now: number): StreamRecord {
+  const completionUntil = row.completion_until;
+  const lapsed = completionUntil !== null && completionUntil !== undefined && Number(completionUntil) <= now;
   return {
     streamId: String(row.stream),
     type: String(row.type),
     owner: String(row.owner),
-    state: String(row.state) as StreamState,
+    state: settledState(String(row.state) as StreamState, lapsed),
     startedAt: Number(row.started_at),
     lastHeartbeat: Number(row.last_heartbeat),
     updatedAt: Number(row.updated_at),

@@ -67,8 +67,50 @@ export function completionCases(ctx: LifecycleContext): void {
       expect(await store.completion(streamId)).toBeNull();
       await store.expire(ctx.now());
       if (ctx.setup.inspect) expect(await ctx.setup.inspect.hasCompletion(streamId)).toBe(false);
-      // The record outlives its completion: the stream's end is still known.
-      expect((await store.get(streamId))?.state).toBe('completed');
+      // The record outlives its completion: the stream is still known, as `expired`.
+      expect((await store.get(streamId))?.state).toBe('expired');
+    });
+
+    it('an ended stream reads as expired once its completion TTL passed, in every read and every instance', async () => {
+      const store = await ctx.create();
+      const other = await ctx.other(store);
+      const owner = ctx.owner();
+      const done = ctx.id('expires-done');
+      const orphan = ctx.id('expires-orphan');
+      const later = ctx.id('expires-later');
+      const noRecord = ctx.id('expires-no-completion');
+      for (const streamId of [done, orphan, later, noRecord])
+        await store.register({ streamId, type: 'generation', owner });
+      const ttl = ctx.ttlMs;
+      await store.complete(done, TERMINAL, ttl);
+      await store.setState(orphan, 'orphaned', { from: 'active' });
+      await store.complete(orphan, { ...TERMINAL, event: 'failed', state: 'failed' }, ttl);
+      await store.complete(later, TERMINAL, ttl * 20);
+      // Ended without a completion record: nothing to lapse, it stays as it ended.
+      await store.setState(noRecord, 'failed', { from: 'active' });
+      await ctx.passTtl(Math.floor(ttl / 3));
+      expect((await other.get(done))?.state).toBe('completed');
+      expect((await other.get(orphan))?.state).toBe('orphaned');
+      await ctx.passTtl(ttl);
+
+      const states = async (reader: typeof store) =>
+        Object.fromEntries(
+          (await reader.pageByOwner(owner)).records.map((record) => [record.streamId, record.state]),
+        );
+      const expected = { [done]: 'expired', [orphan]: 'expired', [later]: 'completed', [noRecord]: 'failed' };
+      expect(await states(store)).toEqual(expected);
+      expect(await states(other)).toEqual(expected);
+      expect((await other.get(done))?.state).toBe('expired');
+      expect(
+        Object.fromEntries((await other.listByOwner(owner)).map((record) => [record.streamId, record.state])),
+      ).toEqual(expected);
+      // `from` compares with the state as read, so a stale writer cannot act on the ended state.
+      expect(await other.setState(done, 'failed', { from: 'completed' })).toBe(false);
+      expect(await other.setState(orphan, 'expired', { from: 'expired' })).toBe(true);
+      // The expiry sweep keeps the record (it has its own retention) and changes none of this.
+      await store.expire(ctx.now());
+      expect((await store.get(done))?.state).toBe('expired');
+      expect((await store.get(later))?.state).toBe('completed');
     });
 
     it('refuses a terminal event without an id or with a state other than completed or failed', async () => {

@@ -1,12 +1,12 @@
 /**
- * Prototype, not in the default run: `bare`, except that the frames published within one tick
- * go out as one concatenated buffer and one `res.write` per socket — what a coalescing hub could
- * reach. Run it with `BENCH_CONTENDERS=bare,better-sse,prototypes/bare-coalesced`.
+ * The limit for per-tick batching: `bare`, except that the frames published within one tick go
+ * out as one concatenated buffer and one `res.write` per socket. It is what a coalescing server
+ * can reach at best; `bare` is the limit only for one write per event per socket.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { createCursorCodec, encodeEventBytes, newEpoch } from '@resumable-sse/core/protocol';
-import { closeServer, listen, runServer } from '../server-kit.ts';
-import { STREAM_HEADERS } from '../stream-headers.ts';
+import { closeServer, listen, runServer } from './server-kit.ts';
+import { STREAM_HEADERS } from './stream-headers.ts';
 
 await runServer(async () => {
   const open = new Set<ServerResponse>();

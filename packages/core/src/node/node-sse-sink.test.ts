@@ -1,0 +1,143 @@
+/**
+ * The Node sink on a real `node:http` response and a real client: what a tick's frames become
+ * on the wire, and that batching loses, reorders or delays nothing.
+ */
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SseSink } from '../engine/types.ts';
+import { toSseSink } from './node-http.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Connection {
+  readonly sink: SseSink;
+  readonly res: ServerResponse;
+  /** Every `res.write` the sink made, as text. */
+  readonly writes: string[];
+  /** What the client has received so far. */
+  received(): string;
+  /** Resolves when the response ended. */
+  readonly ended: Promise<void>;
+}
+
+async function connect(): Promise<Connection> {
+  let opened!: (value: { res: ServerResponse }) => void;
+  const serverSide = new Promise<{ res: ServerResponse }>((resolve) => {
+    opened = resolve;
+  });
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    res.flushHeaders();
+    opened({ res });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as AddressInfo;
+  let text = '';
+  let resolveEnded!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    resolveEnded = resolve;
+  });
+  const client = request({ host: '127.0.0.1', port, path: '/' }, (response) => {
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    response.on('end', resolveEnded);
+    response.on('error', resolveEnded);
+  });
+  client.on('error', () => resolveEnded());
+  client.end();
+  cleanups.push(() => void client.destroy());
+  const { res } = await serverSide;
+  const writes: string[] = [];
+  const write = res.write.bind(res) as (chunk: Uint8Array) => boolean;
+  res.write = ((chunk: Uint8Array) => {
+    writes.push(Buffer.from(chunk).toString('utf8'));
+    return write(chunk);
+  }) as typeof res.write;
+  return { sink: toSseSink(res), res, writes, received: () => text, ended };
+}
+
+const frame = (n: number) => new TextEncoder().encode(`data: ${n}\n\n`);
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('toSseSink', () => {
+  it('hands the frames of one tick to the response in one write, in order', async () => {
+    const { sink, writes, received } = await connect();
+    for (let n = 1; n <= 10; n++) sink.write(frame(n));
+    expect(writes).toEqual([]);
+    expect(sink.bufferedBytes).toBe(9 * frame(1).byteLength + frame(10).byteLength);
+    await until(() => received().includes('data: 10'), 'the batch to arrive');
+    expect(writes).toHaveLength(1);
+    expect(received()).toBe(Array.from({ length: 10 }, (_, i) => `data: ${i + 1}\n\n`).join(''));
+  });
+
+  it('writes frames of later ticks as later writes', async () => {
+    const { sink, writes, received } = await connect();
+    sink.write(frame(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    sink.write(frame(2));
+    sink.write(frame(3));
+    await until(() => received().includes('data: 3'), 'both batches');
+    expect(writes).toEqual(['data: 1\n\n', 'data: 2\n\ndata: 3\n\n']);
+  });
+
+  it('sends a large frame without copying it, after the smaller frames written before it', async () => {
+    const { sink, writes, received } = await connect();
+    const large = new TextEncoder().encode(`data: ${'x'.repeat(100_000)}\n\n`);
+    sink.write(frame(1));
+    sink.write(large);
+    sink.write(frame(2));
+    await until(() => received().endsWith('data: 2\n\n'), 'everything');
+    expect(writes.map((write) => write.length)).toEqual([
+      frame(1).byteLength,
+      large.byteLength,
+      frame(2).byteLength,
+    ]);
+  });
+
+  it('says the buffer is full once a batch reaches the response high-water mark, and drain hands it over', async () => {
+    const { sink, res, writes } = await connect();
+    const big = new TextEncoder().encode(`data: ${'y'.repeat(4_000)}\n\n`);
+    const answers: boolean[] = [];
+    while (sink.bufferedBytes < res.writableHighWaterMark) answers.push(sink.write(big));
+    expect(answers.at(-1)).toBe(false);
+    expect(answers.slice(0, -1).every(Boolean)).toBe(true);
+    const drained = sink.drain();
+    expect(writes).toHaveLength(1);
+    await drained;
+  });
+
+  it('end() delivers what was batched before ending', async () => {
+    const { sink, received, ended } = await connect();
+    sink.write(frame(1));
+    sink.write(frame(2));
+    sink.end();
+    await ended;
+    expect(received()).toBe('data: 1\n\ndata: 2\n\n');
+    expect(sink.closed).toBe(true);
+    expect(sink.write(frame(3))).toBe(false);
+  });
+
+  it('abort() drops the batch with the connection', async () => {
+    const { sink, writes, ended } = await connect();
+    sink.write(frame(1));
+    sink.abort!();
+    await ended;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([]);
+    expect(sink.bufferedBytes).toBe(0);
+  });
+});
