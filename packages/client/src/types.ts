@@ -70,12 +70,15 @@ export interface EventStreamClientOptions {
   /** Clock for metrics and time to sync, in ms. @default Date.now */
   readonly now?: () => number;
 
-  /** Each application event, once, in order. A returned promise is awaited before the next event. */
-  onEvent?(event: StreamEvent): void | Promise<void>;
+  /**
+   * Each application event, once, in order. A returned promise is awaited before the next event;
+   * any other return value is ignored, so `(event) => seen.push(event)` is fine.
+   */
+  onEvent?(event: StreamEvent): unknown;
   /** The server cannot resume where you were: drop what you built from this stream. Runs before any later event. */
-  onReset?(payload: ResetPayload): void | Promise<void>;
+  onReset?(payload: ResetPayload): unknown;
   /** Replay is done; the stream is live. */
-  onCaughtUp?(info: CaughtUpInfo): void | Promise<void>;
+  onCaughtUp?(info: CaughtUpInfo): unknown;
   onStatus?(status: ClientStatus): void;
   /** Every failure: `error.fatal` says whether the client has stopped. */
   onError?(error: EventStreamError): void;

@@ -14,6 +14,7 @@
 import {
   createSseEndpoint,
   type Hub,
+  ResumableSseError,
   type SseEndpoint,
   type SseEndpointOptions,
   type SseSink,
@@ -50,6 +51,13 @@ const ROUTE_OPTIONS = Symbol('@resumable-sse/fastify route options');
 type SseRouteHandler = { readonly [ROUTE_OPTIONS]?: SseReplyOptions };
 
 const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub }) => {
+  // Checked at registration so a missing hub fails `register`, not the first request.
+  if (typeof hub !== 'object' || hub === null || typeof hub.attach !== 'function') {
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      `resumableSse needs { hub }: await app.register(resumableSse, { hub: createHub({ store }) }); got ${String(hub)}`,
+    );
+  }
   // One endpoint per options object, kept as long as the object lives: `sseRoute` and a hoisted
   // constant pass the same object on every request. A new object per request gets a new
   // endpoint (about a microsecond: it only validates the options) that goes with the object.
@@ -106,7 +114,29 @@ export function sseRoute<RawServer extends RawServerBase = RawServerDefault>(
   options: SseReplyOptions,
 ): RouteHandlerMethod<RawServer> {
   const handler: RouteHandlerMethod<RawServer> = function handler(_request, reply) {
+    if (typeof reply.sse !== 'function') throw pluginMissing();
     return reply.sse(options);
   };
-  return Object.assign(handler, { [ROUTE_OPTIONS]: options });
+  // Fastify binds a route's handler to its context when the route is added (after the `onRoute`
+  // hooks): the moment to refuse a route whose context never registered the plugin, so the mistake
+  // fails `app.get` instead of every request with a 500.
+  const bind = Function.prototype.bind;
+  return Object.assign(handler, {
+    [ROUTE_OPTIONS]: options,
+    bind(this: (...args: never[]) => unknown, context: unknown, ...rest: unknown[]) {
+      if (isFastify(context) && !context.hasReplyDecorator('sse')) throw pluginMissing();
+      return bind.call(this, context, ...rest);
+    },
+  });
+}
+
+function isFastify(value: unknown): value is { hasReplyDecorator(name: string): boolean } {
+  return typeof (value as { hasReplyDecorator?: unknown } | null)?.hasReplyDecorator === 'function';
+}
+
+function pluginMissing(): ResumableSseError {
+  return new ResumableSseError(
+    'INVALID_OPTION',
+    'sseRoute needs the resumableSse plugin in this context: await app.register(resumableSse, { hub }) before adding the route.',
+  );
 }

@@ -1,6 +1,6 @@
 /** Fastify specifics: the plugin's encapsulation and `fastify.close()` with streams open. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHub, isResumableSseError, memoryStore } from '@resumable-sse/core';
+import { createHub, type Hub, isResumableSseError, memoryStore } from '@resumable-sse/core';
 import { openHttp2Sse, openSse } from '@resumable-sse/testkit/http';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -129,7 +129,23 @@ describe('endpoints', () => {
     }
     expect(isResumableSseError(error, 'INVALID_OPTION')).toBe(true);
     expect((error as Error).message).toMatch(/heartbeatMs must be a whole number/);
-    expect(() => app.get('/bad-name', sseRoute({ stream: '' }))).toThrow(/Invalid stream name/);
+    expect(() => app.get('/bad-name', sseRoute({ stream: '' }))).toThrow(/valid stream name/);
+  });
+
+  it('refuses an sseRoute in a context without the plugin when the route is added, and a plugin without a hub', async () => {
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    expect(() => app.get('/orphan', sseRoute({ stream: 'feed' }))).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/register\(resumableSse, \{ hub \}\) before adding the route/),
+      }),
+    );
+    const other = Fastify();
+    cleanups.push(() => other.close());
+    await expect(other.register(resumableSse, {} as { hub: Hub }).ready()).rejects.toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/needs \{ hub \}/) }),
+    );
   });
 
   it('shares one endpoint across the requests of an sseRoute route; a new options object per request gets its own', async () => {

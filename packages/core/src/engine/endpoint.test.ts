@@ -103,4 +103,23 @@ describe('createSseEndpoint', () => {
       expect(isResumableSseError(error, 'INVALID_STREAM_NAME')).toBe(true);
     }
   });
+
+  it('names what a plain-JavaScript caller got wrong, not an internal field', () => {
+    // `initial: 'latest'` is a guess a user makes; the message lists what is accepted.
+    expect(() => endpoint({ initial: 'latest' as never })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/initial must be 'now', 'earliest', \{ last: n \}.*got "latest"/),
+      }),
+    );
+    expect(() => createSseEndpoint<RequestShape>(hub, {} as SseEndpointOptions<RequestShape>)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/stream is missing/),
+      }),
+    );
+    expect(() => endpoint({ stream: 42 as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_STREAM_NAME', message: expect.stringMatching(/got 42$/) }),
+    );
+  });
 });

@@ -38,6 +38,7 @@ const DEFAULTS = {
 } as const;
 
 export function createSseEndpoint<Req>(hub: EngineHost, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
+  assertHost(hub);
   const settings = validateOptions(options);
   const session: SessionSettings = {
     heartbeatMs: settings.heartbeatMs,
@@ -256,6 +257,7 @@ function isRefusal(value: unknown): value is AuthorizationRefusal {
 }
 
 function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
   return value === null || typeof value !== 'object' ? String(value) : JSON.stringify(value);
 }
 
@@ -309,6 +311,17 @@ function jsonResponse(status: number, message: string, headers: Record<string, s
   };
 }
 
+/** Plain-JavaScript callers can forget `hub`; say so now rather than with a TypeError per request. */
+function assertHost(hub: EngineHost): void {
+  const candidate = hub as Partial<EngineHost> | null | undefined;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.attach !== 'function') {
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      `Option hub must be the hub events are published to, e.g. hub: createHub({ store: memoryStore() }); got ${describe(hub)}`,
+    );
+  }
+}
+
 function validateOptions<Req>(options: SseEndpointOptions<Req>) {
   const heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
   const retry = options.retry ?? DEFAULTS.retry;
@@ -321,10 +334,16 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
   assertWhole('futureGraceMs', futureGraceMs, 0);
   assertWhole('replayPageSize', replayPageSize, 1);
   if (options.maxConnectionMs !== undefined) assertWhole('maxConnectionMs', options.maxConnectionMs, 1);
+  if (options.stream === undefined) {
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      'Option stream is missing: pass a stream name (e.g. stream: "chat") or a function of the request that returns one',
+    );
+  }
   if (typeof options.stream !== 'function' && !isValidStreamName(options.stream)) {
     throw new ResumableSseError(
       'INVALID_STREAM_NAME',
-      `Invalid stream name ${JSON.stringify(options.stream)}`,
+      `Option stream must be a valid stream name or a function of the request, got ${describe(options.stream)}`,
     );
   }
   assertInitial(options.initial);
@@ -352,6 +371,12 @@ function assertWhole(name: string, value: unknown, min: number): void {
 function assertInitial<Req>(initial: SseEndpointOptions<Req>['initial']): void {
   if (initial === undefined || typeof initial === 'function' || initial === 'now' || initial === 'earliest')
     return;
+  if (typeof initial !== 'object' || initial === null) {
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      `Option initial must be 'now', 'earliest', { last: n } or a function of the request, got ${describe(initial)}`,
+    );
+  }
   const last = (initial as Exclude<InitialPolicy, string>).last;
   assertWhole('initial.last', last, 0);
 }

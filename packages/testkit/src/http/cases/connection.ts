@@ -21,6 +21,22 @@ export function connectionCases<Req>(ctx: SuiteContext<Req>): void {
     expect(connection.appEvents).toEqual([]);
   });
 
+  it('refuses a missing hub (plain JavaScript) when the handler is built, not at the first request', async () => {
+    const attempt = ctx.harness.start({
+      hub: undefined as never,
+      endpoint: { stream: 'feed' },
+      compression: false,
+    });
+    const outcome = await attempt.then(
+      async (server) => {
+        await server.close();
+        return 'started';
+      },
+      (error: unknown) => error,
+    );
+    expect(outcome).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/hub/) });
+  });
+
   it('sends retry: at connect, before anything else', async () => {
     const served = await ctx.serve({ endpoint: { retry: 1234 } });
     await served.publish(1);
