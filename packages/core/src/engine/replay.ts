@@ -516,7 +516,7 @@ export class ReplaySession implements ChannelListener, Beating {
 
   #isTerminal(event: StoredEvent): boolean {
     const names = this.#options.terminalEvents;
-    return event.event !== undefined && names !== undefined && names.has(event.event);
+    return event.event !== undefined && names?.has(event.event) === true;
   }
 
   /** From the hub: the store can no longer promise delivery. */
