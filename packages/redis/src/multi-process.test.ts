@@ -24,6 +24,8 @@ afterAll(async () => {
 
 interface Child {
   readonly lines: Record<string, unknown>[];
+  /** Writes one line to the child's stdin. */
+  send(line: string): void;
   readonly exited: Promise<number | null>;
   stderr(): string;
 }
@@ -32,7 +34,7 @@ function runNode(script: string, args: readonly string[]): Child {
   const file = fileURLToPath(new URL(`./test-support/${script}`, import.meta.url));
   const child = spawn(process.execPath, ['--conditions=@resumable-sse/source', file, ...args], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   children.push(child);
   const lines: Record<string, unknown>[] = [];
@@ -44,7 +46,7 @@ function runNode(script: string, args: readonly string[]): Child {
     lines.push(JSON.parse(line) as Record<string, unknown>);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { lines, exited, stderr: () => stderr };
+  return { lines, exited, stderr: () => stderr, send: (line) => void child.stdin?.write(`${line}\n`) };
 }
 
 function waitForLine(child: Child, predicate: (line: Record<string, unknown>) => boolean, what: string) {
@@ -74,10 +76,15 @@ describe('several processes on one Redis', () => {
 
   it('lets a subscriber move to process B with a cursor from process A and lose nothing while A keeps publishing', async () => {
     const stream = 'mp-handover';
-    const publisher = runNode('publisher-process.ts', [server.url, stream, '300', '7', '10']);
+    // A holds after offset 150 until B is subscribed, so B joins while A is still publishing on
+    // any machine, however slowly B's process starts.
+    const publisher = runNode('publisher-process.ts', [server.url, stream, '300', '7', '10', '150']);
     await waitForLine(publisher, (line) => line.offset === 100, 'publisher A never reached offset 100');
     const cursor = publisher.lines.find((line) => line.offset === 100)?.cursor as string;
     const subscriber = runNode('subscriber-process.ts', [server.url, stream, '300', cursor]);
+    await waitForLine(subscriber, (line) => line.ready === true, 'subscriber B never became ready');
+    await waitForLine(publisher, (line) => typeof line.holding === 'number', 'publisher A never held');
+    publisher.send('go');
     expect(await subscriber.exited, subscriber.stderr()).toBe(0);
     expect(await publisher.exited, publisher.stderr()).toBe(0);
 

@@ -1,13 +1,20 @@
 /**
  * Child process for the multi-process tests: appends `count` events to one stream and prints
  * one JSON line per event with its offset and cursor, then `{"done":true}`.
- * Usage: node --conditions=@resumable-sse/source publisher-process.ts <redisUrl> <stream> <count> <batch> <pauseMs>
+ * Usage: node --conditions=@resumable-sse/source publisher-process.ts <redisUrl> <stream> <count> <batch> <pauseMs> [holdAfter]
+ *
+ * With `holdAfter`, it stops once that offset is published and goes on when a line arrives on
+ * stdin: a test lets another process get ready meanwhile, however slowly the machine starts it.
  */
+import { createInterface } from 'node:readline';
 import { createCursorCodec } from '@resumable-sse/core/protocol';
 import { Redis } from 'ioredis';
 import { redisStore } from '../index.ts';
 
-const [url, stream, countText, batchText, pauseText] = process.argv.slice(2);
+const [url, stream, countText, batchText, pauseText, holdText] = process.argv.slice(2);
+const holdAfter = holdText === undefined ? Number.POSITIVE_INFINITY : Number(holdText);
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+let held = false;
 const count = Number(countText);
 const batch = Number(batchText);
 const pauseMs = Number(pauseText);
@@ -25,8 +32,14 @@ while (next <= count) {
     process.stdout.write(`${JSON.stringify({ offset: result.offset, cursor, pid: process.pid })}\n`);
   }
   next += size;
+  if (!held && next > holdAfter) {
+    held = true;
+    process.stdout.write(`${JSON.stringify({ holding: next - 1 })}\n`);
+    await lines.next();
+  }
   if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
 }
 process.stdout.write(`${JSON.stringify({ done: true })}\n`);
 await store.close();
 client.disconnect();
+process.stdin.destroy();
