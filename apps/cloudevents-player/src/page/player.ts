@@ -37,6 +37,8 @@ const OVERSCAN = 30;
 /** Work per frame on the queue, in ms: a burst is spread over frames rather than freezing one. */
 const FRAME_BUDGET_MS = 8;
 const COUNTER_INTERVAL_MS = 150;
+/** The feed is redrawn at most this often: each redraw is a layout and paint, whatever it adds. */
+const FEED_INTERVAL_MS = 100;
 const TIMELINE_INTERVAL_MS = 1_000;
 const CAP_ITEM = 'cloudevents-player:cap';
 const DEFAULT_CAP = 10_000;
@@ -68,7 +70,19 @@ element('events-url').textContent = new URL('/events', location.href).toString()
 
 const authEnabled = document.querySelector<HTMLMetaElement>('meta[name="auth"]')?.content === 'on';
 const auth = createPageAuth(new URL('/auth/token', location.href), sessionStorage);
-const log = new EventLog<HTMLLIElement>(MAX_ROWS);
+const log = new EventLog<undefined>(MAX_ROWS);
+/** Rows are built when first drawn: a burst builds a screenful, not one per event. */
+const rows = new WeakMap<LoggedEvent<undefined>, HTMLLIElement>();
+
+function rowFor(entry: LoggedEvent<undefined>): HTMLLIElement {
+  let row = rows.get(entry);
+  if (!row) {
+    row = renderRow(entry.cursor, entry.event, entry.receivedAt);
+    if (entry.cursor === selected) row.setAttribute('aria-selected', 'true');
+    rows.set(entry, row);
+  }
+  return row;
+}
 const timeline = new RateTimeline({ buckets: 60, bucketMs: 1_000, maxSeries: 5 });
 const known: Record<(typeof FILTER_ATTRIBUTES)[number], Set<string>> = {
   type: new Set(),
@@ -92,6 +106,11 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
 });
 
+/** Writes only a change: an unchanged write still costs a style and layout pass. */
+function setText(target: HTMLElement, value: string): void {
+  if (target.textContent !== value) target.textContent = value;
+}
+
 function say(message: string | undefined): void {
   notice.hidden = message === undefined;
   notice.textContent = message ?? '';
@@ -101,10 +120,10 @@ function say(message: string | undefined): void {
 
 function showConnection(): void {
   const view: ConnectionView = connectionView(status, requestInFlight);
-  indicator.dataset.state = view.state;
-  indicatorLabel.textContent = view.label;
+  if (indicator.dataset.state !== view.state) indicator.dataset.state = view.state;
+  setText(indicatorLabel, view.label);
   const metrics = client?.metrics;
-  indicator.title = tooltipText({
+  const title = tooltipText({
     view,
     lastEventAt,
     lastPingAt,
@@ -112,6 +131,7 @@ function showConnection(): void {
     retryDelayMs: metrics?.retryDelayMs,
     formatTime: (ms) => timeFormat.format(ms),
   });
+  if (indicator.title !== title) indicator.title = title;
 }
 
 /** `fetch`, watched: a request under way shows yellow, a failed one red; a refusal's message is kept. */
@@ -137,14 +157,18 @@ const watchedFetch: FetchLike = async (url, init) => {
 
 // --- counter, storage setting, timeline (throttled) -------------------------------------------
 
-const showCounter = throttle(() => {
+function renderCounter(): void {
   const shown = matching.length;
-  counter.textContent = `${log.count} event${log.count === 1 ? '' : 's'}${isFiltering(filter) ? ` (${shown} shown)` : ''}`;
-  empty.hidden = log.count > 0;
-  skipped.hidden = malformed === 0;
-  skipped.textContent = `${malformed} malformed skipped`;
-  storedText.textContent = store ? `${store.stored} on this device` : 'not kept on this device';
-}, COUNTER_INTERVAL_MS);
+  setText(
+    counter,
+    `${log.count} event${log.count === 1 ? '' : 's'}${isFiltering(filter) ? ` (${shown} shown)` : ''}`,
+  );
+  if (empty.hidden !== log.count > 0) empty.hidden = log.count > 0;
+  if (skipped.hidden !== (malformed === 0)) skipped.hidden = malformed === 0;
+  setText(skipped, `${malformed} malformed skipped`);
+  setText(storedText, store ? `${store.stored} on this device` : 'not kept on this device');
+}
+const showCounter = throttle(renderCounter, COUNTER_INTERVAL_MS);
 
 const showTimeline = throttle(
   () => drawTimeline(chart, legend, timeline.window(Date.now(), filter)),
@@ -171,7 +195,7 @@ type QueueItem =
   | { readonly kind: 'reset'; readonly payload: ResetPayload };
 
 /** Kept events that pass the filters, oldest first: what the feed lists, newest at the top. */
-let matching: LoggedEvent<HTMLLIElement>[] = [];
+let matching: LoggedEvent<undefined>[] = [];
 /** The feed needs drawing again (new events, a filter, a scroll). */
 let feedDirty = false;
 /** `--row` from the page's CSS, read once. */
@@ -184,7 +208,7 @@ function handleItem(item: QueueItem): void {
   }
   const entry = item.kind === 'restored' ? item.stored : readLive(item);
   if (!entry || log.has(entry.cursor)) return;
-  const logged = { ...entry, row: renderRow(entry.cursor, entry.event, entry.receivedAt) };
+  const logged = { ...entry, row: undefined };
   for (const old of log.add(logged) ?? []) {
     if (matching[0] === old) matching.shift();
   }
@@ -208,23 +232,25 @@ function drawFeed(): void {
   const viewStart = Math.max(0, -feed.getBoundingClientRect().top);
   const first = Math.max(0, Math.floor(viewStart / rowHeight) - OVERSCAN);
   const last = Math.min(total, Math.ceil((viewStart + innerHeight) / rowHeight) + OVERSCAN);
-  const rows: HTMLLIElement[] = [];
-  for (let i = first; i < last; i++) rows.push(matching[total - 1 - i]!.row);
+  const drawn: HTMLLIElement[] = [];
+  for (let i = first; i < last; i++) drawn.push(rowFor(matching[total - 1 - i]!));
   feed.style.height = `${total * rowHeight}px`;
   feed.style.paddingTop = `${first * rowHeight}px`;
-  feed.replaceChildren(...rows);
+  feed.replaceChildren(...drawn);
 }
+
+const drawFeedSoon = throttle(() => requestAnimationFrame(drawFeed), FEED_INTERVAL_MS);
 
 function redrawFeed(): void {
   feedDirty = true;
-  requestAnimationFrame(drawFeed);
+  drawFeedSoon();
 }
 addEventListener('scroll', redrawFeed, { passive: true });
 addEventListener('resize', redrawFeed);
 
 /** One frame's DOM update. */
 function commitFrame(): void {
-  drawFeed();
+  if (feedDirty) drawFeedSoon();
   showCounter();
   showTimeline();
   showConnection();
@@ -342,8 +368,10 @@ function applyFilter(): void {
     subject: String(data.get('subject') ?? ''),
   };
   matching = log.entries.filter((entry) => matchesFilter(entry.event, filter));
-  redrawFeed();
-  showCounter();
+  // Typing gets its answer at once, not on the next redraw tick.
+  feedDirty = true;
+  drawFeed();
+  renderCounter();
   drawTimeline(chart, legend, timeline.window(Date.now(), filter));
 }
 
@@ -353,7 +381,7 @@ filters.addEventListener('submit', (event) => event.preventDefault());
 
 function select(cursor: string | undefined): void {
   const previous = selected === undefined ? undefined : log.find(selected);
-  previous?.row.removeAttribute('aria-selected');
+  if (previous) rows.get(previous)?.removeAttribute('aria-selected');
   const entry = cursor === undefined ? undefined : log.find(cursor);
   selected = entry?.cursor;
   detailEmpty.hidden = entry !== undefined;
@@ -361,8 +389,8 @@ function select(cursor: string | undefined): void {
   if (entry) showDetail(entry);
 }
 
-function showDetail(entry: LoggedEvent<HTMLLIElement>): void {
-  entry.row.setAttribute('aria-selected', 'true');
+function showDetail(entry: LoggedEvent<undefined>): void {
+  rowFor(entry).setAttribute('aria-selected', 'true');
   element('detail-type').textContent = text(entry.event.type);
   const attributes = element('detail-attributes');
   attributes.replaceChildren();
