@@ -453,6 +453,7 @@ function onFailure(error: EventStreamError): void {
   } else if (error.code === 'FORBIDDEN') {
     say(`Stopped: no permission to read this stream (HTTP 403)${from}`);
   } else if (error.code === 'SERVER_ERROR') {
+    console.error(`cloudevents-player: the stream answered HTTP ${error.status}${from}`);
     const seconds = Math.ceil((client?.metrics.retryDelayMs ?? 0) / 1000);
     say(`The player answered HTTP ${error.status}${from} — retrying in ${seconds} s.`);
   } else if (error.fatal) {

@@ -1,9 +1,10 @@
 import type { RateWindow } from './rate-timeline.ts';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const WIDTH = 600;
+/** Drawn in CSS pixels of the box, so the text keeps its size at any width. */
+const FALLBACK_WIDTH = 600;
 const HEIGHT = 120;
-const PAD = { left: 36, right: 8, top: 8, bottom: 18 };
+const PAD = { left: 48, right: 8, top: 8, bottom: 18 };
 /** Distinct in light and dark mode; series beyond them reuse the last. */
 export const SERIES_COLOURS = ['#2f63d8', '#22a85a', '#d8313d', '#e2a712', '#8e44ad', '#7a7f8a'];
 
@@ -23,6 +24,7 @@ function axisTop(peak: number): number {
 
 /** Draws the window into `svg` (a small, dependency-free line chart) and the legend into `legend`. */
 export function drawTimeline(svg: SVGSVGElement, legend: HTMLElement, window: RateWindow): void {
+  const WIDTH = Math.round(svg.clientWidth) || FALLBACK_WIDTH;
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
   const top = axisTop(window.peak);
   const plotWidth = WIDTH - PAD.left - PAD.right;
