@@ -19,8 +19,11 @@ export interface LoadedHistory {
 
 export interface EventStore {
   load(): Promise<LoadedHistory>;
-  /** Queues an event; it is written in the background, batched with its neighbours. */
-  add(cursor: string, event: CloudEventJson, receivedAt: number): void;
+  /**
+   * Queues an event, as the JSON text it came in (a string is far cheaper for IndexedDB to copy
+   * than the object); it is written in the background, batched with its neighbours.
+   */
+  add(cursor: string, json: string, receivedAt: number): void;
   /** Forgets every stored event (a `reset` said the server's log is another one). */
   clear(): Promise<void>;
   /** Keeps at most `cap` events; the oldest go first. */
@@ -36,7 +39,16 @@ const EVENTS = 'events';
 const META = 'meta';
 const STATE_KEY = 'state';
 /** Writes wait this long to gather a burst into one transaction. */
-const WRITE_DELAY_MS = 200;
+const WRITE_DELAY_MS = 50;
+const MAX_PER_WRITE = 150;
+
+/** A record as IndexedDB holds it. */
+interface StoredRecord {
+  readonly cursor: string;
+  readonly order: number;
+  readonly json: string;
+  readonly receivedAt: number;
+}
 
 interface State {
   lastCursor: string | undefined;
@@ -83,11 +95,11 @@ export async function openEventStore(
   });
   let state: State = { lastCursor: undefined, nextOrder: 0 };
   let stored = 0;
-  let pending: StoredEvent[] = [];
+  let pending: StoredRecord[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> = Promise.resolve();
 
-  async function write(batch: StoredEvent[], limit: number): Promise<void> {
+  async function write(batch: StoredRecord[], limit: number): Promise<void> {
     const tx = db.transaction([EVENTS, META], 'readwrite');
     const events = tx.objectStore(EVENTS);
     for (const record of batch) events.put(record);
@@ -117,8 +129,9 @@ export async function openEventStore(
     if (timer !== undefined) return;
     timer = setTimeout(() => {
       timer = undefined;
-      const batch = pending;
-      pending = [];
+      // One bounded transaction per tick: a burst becomes several short tasks, not one long one.
+      const batch = pending.splice(0, MAX_PER_WRITE);
+      if (pending.length > 0) schedule();
       writing = writing.then(() => write(batch, cap)).catch(onError);
     }, WRITE_DELAY_MS);
   }
@@ -135,7 +148,12 @@ export async function openEventStore(
         walk.onsuccess = () => {
           const cursor = walk.result;
           if (!cursor || newest.length >= cap) return resolve();
-          newest.push(cursor.value as StoredEvent);
+          const record = cursor.value as StoredRecord;
+          try {
+            newest.push({ ...record, event: JSON.parse(record.json) as CloudEventJson });
+          } catch {
+            // A record this page did not write: skipped, the stream has the event if it still matters.
+          }
           cursor.continue();
         };
       });
@@ -143,8 +161,8 @@ export async function openEventStore(
       newest.reverse();
       return { events: newest, lastCursor: state.lastCursor };
     },
-    add(cursor, event, receivedAt) {
-      pending.push({ cursor, order: state.nextOrder++, event, receivedAt });
+    add(cursor, json, receivedAt) {
+      pending.push({ cursor, order: state.nextOrder++, json, receivedAt });
       state.lastCursor = cursor;
       schedule();
     },

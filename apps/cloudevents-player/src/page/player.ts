@@ -214,7 +214,7 @@ function handleItem(item: QueueItem): void {
   }
   if (matchesFilter(entry.event, filter)) matching.push(logged);
   feedDirty = true;
-  if (item.kind === 'live') store?.add(entry.cursor, entry.event, entry.receivedAt);
+  if (item.kind === 'live') store?.add(item.cursor, item.data, item.receivedAt);
   timeline.add(entry.event, entry.receivedAt);
   rememberValues(entry.event);
   lastEventAt = entry.receivedAt;
@@ -236,7 +236,15 @@ function drawFeed(): void {
   for (let i = first; i < last; i++) drawn.push(rowFor(matching[total - 1 - i]!));
   feed.style.height = `${total * rowHeight}px`;
   feed.style.paddingTop = `${first * rowHeight}px`;
-  feed.replaceChildren(...drawn);
+  // Rows already in place stay attached (moving one costs it a style pass): only those that left
+  // the window go, and only new ones go in.
+  const keep = new Set(drawn);
+  for (const row of [...feed.children]) if (!keep.has(row as HTMLLIElement)) row.remove();
+  let at = feed.firstElementChild;
+  for (const row of drawn) {
+    if (row === at) at = at.nextElementSibling;
+    else feed.insertBefore(row, at);
+  }
 }
 
 const drawFeedSoon = throttle(() => requestAnimationFrame(drawFeed), FEED_INTERVAL_MS);
