@@ -30,8 +30,6 @@ export interface EventStore {
   setCap(cap: number): void;
   /** Events on the device after the latest write. */
   readonly stored: number;
-  /** Resolves once everything queued so far is written. */
-  flushed(): Promise<void>;
 }
 
 const DB_NAME = 'cloudevents-player';
@@ -187,11 +185,6 @@ export async function openEventStore(
     },
     get stored() {
       return stored;
-    },
-    async flushed() {
-      while (timer !== undefined || pending.length > 0)
-        await new Promise((resolve) => setTimeout(resolve, WRITE_DELAY_MS));
-      await writing;
     },
   };
 }
