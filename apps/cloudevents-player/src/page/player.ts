@@ -24,6 +24,7 @@ import {
 } from './event-filter.ts';
 import { EventLog, type LoggedEvent } from './event-log.ts';
 import { type EventStore, openEventStore, type StoredEvent } from './event-store.ts';
+import { rowWindow, syncChildren } from './feed-window.ts';
 import { createFrameQueue } from './frame-queue.ts';
 import { createPageAuth } from './page-auth.ts';
 import { RateTimeline } from './rate-timeline.ts';
@@ -229,22 +230,18 @@ function drawFeed(): void {
   feedDirty = false;
   const total = matching.length;
   rowHeight ??= Number.parseFloat(getComputedStyle(feed).getPropertyValue('--row')) || 60;
-  const viewStart = Math.max(0, -feed.getBoundingClientRect().top);
-  const first = Math.max(0, Math.floor(viewStart / rowHeight) - OVERSCAN);
-  const last = Math.min(total, Math.ceil((viewStart + innerHeight) / rowHeight) + OVERSCAN);
+  const { first, last } = rowWindow(
+    total,
+    rowHeight,
+    -feed.getBoundingClientRect().top,
+    innerHeight,
+    OVERSCAN,
+  );
   const drawn: HTMLLIElement[] = [];
   for (let i = first; i < last; i++) drawn.push(rowFor(matching[total - 1 - i]!));
   feed.style.height = `${total * rowHeight}px`;
   feed.style.paddingTop = `${first * rowHeight}px`;
-  // Rows already in place stay attached (moving one costs it a style pass): only those that left
-  // the window go, and only new ones go in.
-  const keep = new Set(drawn);
-  for (const row of [...feed.children]) if (!keep.has(row as HTMLLIElement)) row.remove();
-  let at = feed.firstElementChild;
-  for (const row of drawn) {
-    if (row === at) at = at.nextElementSibling;
-    else feed.insertBefore(row, at);
-  }
+  syncChildren(feed, drawn);
 }
 
 const drawFeedSoon = throttle(() => requestAnimationFrame(drawFeed), FEED_INTERVAL_MS);
