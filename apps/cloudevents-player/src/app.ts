@@ -1,7 +1,10 @@
 import { type Hub, isResumableSseError } from '@resumable-sse/core';
 import { errorBody, HttpError, isHttpError } from '@resumable-sse/demo-support';
 import { sse } from '@resumable-sse/express';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { createAccessTokens } from './auth/access-tokens.ts';
+import type { AuthKey } from './auth/auth-keys.ts';
+import { requirePermission, tokenRoute } from './auth/auth-routes.ts';
 import { cloudEventToJson } from './cloudevents/cloudevent-to-json.ts';
 import { readCloudEvents } from './cloudevents/read-cloudevents.ts';
 import type { PlayerPage } from './page/player-page.ts';
@@ -14,6 +17,7 @@ export const CLOUDEVENT_EVENT = 'cloudevent';
 
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
+export const DEFAULT_AUTH_TOKEN_TTL_MS = 900_000;
 
 export interface PlayerAppOptions {
   readonly hub: Hub;
@@ -28,6 +32,10 @@ export interface PlayerAppOptions {
   readonly pingIntervalMs?: number;
   /** Comment heartbeat interval, used only when pings are off. @default 15000 */
   readonly heartbeatMs?: number;
+  /** Keys that may sign in (`AUTH_TOKENS`); `undefined`: no auth, every route is open. */
+  readonly authKeys?: readonly AuthKey[] | undefined;
+  /** How long an access token from `POST /auth/token` lives. @default 900000 (15 min) */
+  readonly authTokenTtlMs?: number;
   /** Where unexpected errors are reported. @default console.error */
   readonly logError?: (message: string) => void;
 }
@@ -44,7 +52,15 @@ export function createPlayerApp(options: PlayerAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
 
-  app.post('/events', async (req, res) => {
+  const tokens = options.authKeys
+    ? createAccessTokens(options.authKeys, options.authTokenTtlMs ?? DEFAULT_AUTH_TOKEN_TTL_MS)
+    : undefined;
+  const open: RequestHandler = (_req, _res, next) => next();
+  const mayRead = tokens ? requirePermission(tokens, 'read') : open;
+  const mayPublish = tokens ? requirePermission(tokens, 'publish') : open;
+  if (tokens) app.post('/auth/token', tokenRoute(tokens));
+
+  app.post('/events', mayPublish, async (req, res) => {
     const events = await readCloudEvents(req, maxBodyBytes);
     // Every event is serialized before any is stored: one that cannot be refuses the whole batch.
     const data = events.map((event, index) =>
@@ -71,6 +87,7 @@ export function createPlayerApp(options: PlayerAppOptions): Express {
 
   app.get(
     '/stream',
+    mayRead,
     sse({
       hub,
       stream: CLOUDEVENTS_STREAM,

@@ -56,6 +56,9 @@ export function createEventStreamClient(
   let fatalError: EventStreamError | undefined;
   let serverRetryMs: number | undefined;
   let attempt = 0;
+  // Set when `onUnauthorized` refreshed the credentials; cleared by the next accepted response.
+  let refreshedAfter401 = false;
+  let wwwAuthenticate: string | undefined;
   let disconnect: (() => void) | undefined;
   let wake: (() => void) | undefined;
   // A function, so TypeScript does not keep a narrowing of `status` across awaits.
@@ -182,7 +185,11 @@ export function createEventStreamClient(
       }
       const response = await (options.fetch ?? fetch)(url, { ...init, signal: controller.signal });
       const refusal = responseError(response);
-      if (refusal) return refusal;
+      if (refusal) {
+        wwwAuthenticate = response.headers.get('www-authenticate') ?? undefined;
+        return refusal;
+      }
+      refreshedAfter401 = false;
       if (!response.body) return undefined;
       setStatus('catching-up');
 
@@ -234,10 +241,57 @@ export function createEventStreamClient(
     }
   }
 
+  /**
+   * A 401 with `onUnauthorized` set: `undefined` to retry at once with refreshed credentials, or
+   * the fatal error that ends the client. Only `true` retries, and only once per 401 in a row.
+   */
+  async function refreshAfter(refusal: EventStreamError): Promise<EventStreamError | undefined> {
+    const final = (message: string, cause?: unknown) =>
+      new EventStreamError(
+        'UNAUTHORIZED',
+        `HTTP 401 ${message}; sign in again, then create a new client (pass it client.lastEventId)`,
+        {
+          fatal: true,
+          status: 401,
+          cause,
+        },
+      );
+    if (refreshedAfter401) return final('again right after onUnauthorized refreshed the credentials');
+    setStatus('reconnecting');
+    let answer: unknown;
+    try {
+      answer = await options.onUnauthorized?.({ error: refusal, wwwAuthenticate });
+    } catch (cause) {
+      return final('and onUnauthorized threw while refreshing the credentials', cause);
+    }
+    if (answer === false) return final('and onUnauthorized did not refresh the credentials');
+    if (answer !== true) {
+      return final(
+        `and onUnauthorized returned ${describeValue(answer)} instead of true (retry) or false (stop)`,
+      );
+    }
+    refreshedAfter401 = true;
+    report(
+      new EventStreamError(
+        'UNAUTHORIZED',
+        'HTTP 401; onUnauthorized refreshed the credentials, retrying now',
+        { status: 401 },
+      ),
+    );
+    return undefined;
+  }
+
   async function run(): Promise<void> {
     for (;;) {
       const error = await connect();
       if (isClosed()) return;
+      if (error?.code === 'UNAUTHORIZED' && options.onUnauthorized) {
+        const final = await refreshAfter(error);
+        if (isClosed()) return;
+        if (final) return finish(final);
+        metrics.reconnects++;
+        continue;
+      }
       if (error?.fatal) return finish(error);
       const initialMs = serverRetryMs ?? backoff.initialMs;
       const delay = fullJitterDelay(
@@ -283,6 +337,12 @@ export function createEventStreamClient(
     },
     close,
   };
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 function parseJson(data: string): unknown {

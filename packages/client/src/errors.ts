@@ -1,7 +1,8 @@
 /**
  * Why the client stopped for good (`fatal`) or is about to reconnect.
  *
- * Fatal: `NO_CONTENT` (HTTP 204, the server ended the stream), `UNAUTHORIZED` (401), `FORBIDDEN`
+ * Fatal: `NO_CONTENT` (HTTP 204, the server ended the stream), `UNAUTHORIZED` (401, unless
+ * `onUnauthorized` refreshed the credentials), `FORBIDDEN`
  * (403), `BAD_STATUS` (any other 4xx, or a 2xx other than 200), `BAD_CONTENT_TYPE` (200 but not
  * `text/event-stream`), `INVALID_URL` (no request can be made to the URL: relative outside a
  * page, malformed, not http(s), a port fetch blocks), `INVALID_REQUEST` (fetch refuses the

@@ -19,4 +19,5 @@ export type {
   EventStreamClientOptions,
   FetchLike,
   StreamEvent,
+  UnauthorizedInfo,
 } from './types.ts';

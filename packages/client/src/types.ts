@@ -44,6 +44,14 @@ export interface ClientMetrics {
 /** Minimal `fetch` the client needs; pass your own to add tracing, a proxy agent, etc. */
 export type FetchLike = (url: string | URL, init: RequestInit) => Promise<Response>;
 
+/** What `onUnauthorized` is told about the refused attempt. */
+export interface UnauthorizedInfo {
+  /** The refusal, as `onError` would get it if the client stopped here. */
+  readonly error: EventStreamError;
+  /** The response's `WWW-Authenticate` header, when it sent one. */
+  readonly wwwAuthenticate: string | undefined;
+}
+
 export interface EventStreamClientOptions {
   /** Extra request headers; a function is called before every attempt (for refreshed tokens). */
   readonly headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
@@ -82,6 +90,14 @@ export interface EventStreamClientOptions {
   onStatus?(status: ClientStatus): void;
   /** Every failure: `error.fatal` says whether the client has stopped. */
   onError?(error: EventStreamError): void;
+  /**
+   * An attempt got HTTP 401. Refresh the credentials your `headers` function returns, then
+   * resolve `true`: the client retries at once, calling `headers` again. Anything else (`false`,
+   * a throw, another value) stops the client with a fatal `UNAUTHORIZED`. Called at most once per
+   * 401 in a row: a 401 right after a refresh is final, so a refresh that does not help never loops.
+   * Without it, a 401 is final.
+   */
+  onUnauthorized?(info: UnauthorizedInfo): boolean | Promise<boolean>;
 }
 
 export interface EventStreamClient {

@@ -14,7 +14,11 @@ export interface PlayerPageOptions {
    * after two of them pass in silence. 0: never.
    */
   readonly heartbeatMs: number;
+  /** The page signs in (`AUTH_TOKENS` is set) before it opens the stream. @default false */
+  readonly auth?: boolean;
 }
+
+const AUTH_PLACEHOLDER = '%AUTH%';
 
 export async function buildPlayerPage(options: PlayerPageOptions): Promise<PlayerPage> {
   const { html, script } = await bundlePage(
@@ -22,5 +26,10 @@ export async function buildPlayerPage(options: PlayerPageOptions): Promise<Playe
     new URL('./player.ts', import.meta.url),
     { heartbeatMs: options.heartbeatMs },
   );
-  return { html, script, scriptPath: '/player.js' };
+  if (!html.includes(AUTH_PLACEHOLDER)) throw new Error(`index.html has no ${AUTH_PLACEHOLDER} placeholder`);
+  return {
+    html: html.replaceAll(AUTH_PLACEHOLDER, options.auth ? 'on' : 'off'),
+    script,
+    scriptPath: '/player.js',
+  };
 }

@@ -33,6 +33,8 @@ export interface PlainReply {
   status: number;
   contentType?: string;
   body?: string;
+  /** More response headers (e.g. `www-authenticate`). */
+  headers?: Record<string, string>;
 }
 
 export interface RecordedRequest {
@@ -193,7 +195,7 @@ export async function startTestSseServer(options: TestSseServerOptions = {}): Pr
 
     const reply = replies.shift();
     if (reply) {
-      const headers: Record<string, string> = { 'access-control-allow-origin': '*' };
+      const headers: Record<string, string> = { 'access-control-allow-origin': '*', ...reply.headers };
       if (reply.contentType) headers['content-type'] = reply.contentType;
       res.writeHead(reply.status, headers).end(reply.body);
       return;
