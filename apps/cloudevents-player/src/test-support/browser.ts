@@ -1,4 +1,4 @@
-import { type LaunchedChromium, launchChromium } from '@resumable-sse/testkit/chromium';
+import { type LaunchedChromium, launchChromium } from '@resumable-sse/browser-harness';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
