@@ -133,7 +133,8 @@ export function parseClusterNodes(text: string): ClusterNode[] {
   for (const line of text.split('\n')) {
     const fields = line.trim().split(' ');
     if (fields.length < 8) continue;
-    const [id, address, flags, master, , , , , ...slotFields] = fields as [string, string, string, string];
+    const [id, address, flags, master] = fields as [string, string, string, string];
+    const slotFields = fields.slice(8);
     const port = Number(/:(\d+)/.exec(address)?.[1]);
     const flagList = flags.split(',');
     const slots: Array<readonly [number, number]> = [];
