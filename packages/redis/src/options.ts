@@ -40,6 +40,25 @@ export interface RedisStoreOptions extends RetentionOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * How notifications travel. `'sharded'` (`SPUBLISH`/`SSUBSCRIBE`, Redis 7) keeps a stream's
+   * notifications on the shard that holds it; classic `PUBLISH` is broadcast to every node of a
+   * cluster. Every process on the same streams must use the same mode.
+   * @default 'sharded' with a `Cluster` client, `'classic'` with a `Redis` client
+   */
+  readonly pubSub?: 'sharded' | 'classic';
+  /**
+   * After each append, wait (`WAIT`) until this many replicas have it, so a failover to one of
+   * them keeps it. When fewer confirm within `replicaWaitTimeoutMs`, the append fails with
+   * `STORE_UNAVAILABLE` although the master stored it: retry with the same `idempotencyKey`.
+   * @default 0 (asynchronous replication: a failover may drop the newest appends)
+   */
+  readonly waitForReplicas?: number;
+  /**
+   * Longest `WAIT` for `waitForReplicas`; must be shorter than `commandTimeoutMs`.
+   * @default 500
+   */
+  readonly replicaWaitTimeoutMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -55,6 +74,10 @@ export interface ResolvedOptions {
   readonly resubscribeGraceMs: number;
   readonly notificationInlineBytes: number;
   readonly now: () => number;
+  readonly pubSub: 'sharded' | 'classic';
+  /** 0 = no WAIT after appends. */
+  readonly waitForReplicas: number;
+  readonly replicaWaitTimeoutMs: number;
 }
 
 function invalid(message: string): never {
@@ -110,6 +133,22 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
   }
   const maxEvents =
     options.maxEvents === Number.POSITIVE_INFINITY ? 0 : positiveInteger('maxEvents', options.maxEvents, 500);
+  const pubSub = options.pubSub ?? (client.isCluster ? 'sharded' : 'classic');
+  if (pubSub !== 'sharded' && pubSub !== 'classic') {
+    invalid(`pubSub must be 'sharded' or 'classic', got ${JSON.stringify(pubSub)}`);
+  }
+  const commandTimeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 2_000);
+  const waitForReplicas = nonNegativeInteger('waitForReplicas', options.waitForReplicas, 0);
+  const replicaWaitTimeoutMs = positiveInteger(
+    'replicaWaitTimeoutMs',
+    options.replicaWaitTimeoutMs,
+    Math.max(1, Math.min(500, Math.floor(commandTimeoutMs / 2))),
+  );
+  if (waitForReplicas > 0 && replicaWaitTimeoutMs >= commandTimeoutMs) {
+    invalid(
+      `replicaWaitTimeoutMs (${replicaWaitTimeoutMs}) must be shorter than commandTimeoutMs (${commandTimeoutMs}), or the append times out while Redis still waits`,
+    );
+  }
   const maxAgeMs = options.maxAgeMs === undefined ? 0 : positiveInteger('maxAgeMs', options.maxAgeMs, 0);
   return {
     client,
@@ -117,7 +156,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
     maxEvents,
     maxAgeMs,
     idempotencyWindowMs: windowMs(options.idempotencyWindowMs),
-    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 2_000),
+    commandTimeoutMs,
     resubscribeGraceMs: nonNegativeInteger('resubscribeGraceMs', options.resubscribeGraceMs, 1_000),
     notificationInlineBytes: nonNegativeInteger(
       'notificationInlineBytes',
@@ -125,5 +164,8 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
       16_384,
     ),
     now: clock(options.now),
+    pubSub,
+    waitForReplicas,
+    replicaWaitTimeoutMs,
   };
 }

@@ -11,17 +11,21 @@ import {
   type Subscription,
 } from '@resumable-sse/core';
 import { newEpoch } from '@resumable-sse/core/protocol';
+import type { Cluster } from 'ioredis';
 import { guarded } from './availability.ts';
+import { ClusterSubscriber } from './cluster-subscriber.ts';
 import { type RawEntry, startAfter, toStoredEvents } from './entries.ts';
 import { type StreamKeys, scriptKeys, streamKeys } from './keys.ts';
 import { type ChannelHost, LiveChannel } from './live-channel.ts';
 import { LuaScript } from './lua-script.ts';
-import { APPEND_SCRIPT, POSITION_SCRIPT } from './lua-sources.ts';
+import { APPEND_SCRIPT, POSITION_SCRIPT, SHARDED_APPEND_SCRIPT } from './lua-sources.ts';
 import { type RedisStoreOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { ServerClock } from './server-clock.ts';
-import { SharedSubscriber } from './shared-subscriber.ts';
+import { type NotificationListener, SharedSubscriber } from './shared-subscriber.ts';
+import { waitForReplicas } from './wait-for-replicas.ts';
 
 const appendScript = new LuaScript(APPEND_SCRIPT);
+const shardedAppendScript = new LuaScript(SHARDED_APPEND_SCRIPT);
 const positionScript = new LuaScript(POSITION_SCRIPT);
 /** Index of the deadline in the append script's ARGV (0-based here, ARGV[8] in Lua). */
 const DEADLINE_ARG = 7;
@@ -38,7 +42,8 @@ function deadlineMargin(timeoutMs: number): number {
 export class RedisStore implements EventStore {
   readonly kind = 'redis';
   readonly options: ResolvedOptions;
-  readonly #subscriber: SharedSubscriber;
+  readonly #subscriber: NotificationListener;
+  readonly #appendScript: LuaScript;
   readonly #channels = new Map<string, LiveChannel>();
   readonly #host: ChannelHost;
   readonly #serverClock = new ServerClock();
@@ -46,11 +51,12 @@ export class RedisStore implements EventStore {
 
   constructor(options: RedisStoreOptions) {
     this.options = resolveOptions(options);
-    this.#subscriber = new SharedSubscriber(
-      this.options.client,
-      this.options.commandTimeoutMs,
-      this.options.resubscribeGraceMs,
-    );
+    const { client, commandTimeoutMs, resubscribeGraceMs, pubSub } = this.options;
+    this.#subscriber =
+      pubSub === 'sharded' && client.isCluster
+        ? new ClusterSubscriber(client as Cluster, commandTimeoutMs, resubscribeGraceMs)
+        : new SharedSubscriber(client, commandTimeoutMs, resubscribeGraceMs, pubSub === 'sharded');
+    this.#appendScript = pubSub === 'sharded' ? shardedAppendScript : appendScript;
     this.#host = {
       listen: (name, channel) => this.#subscriber.listen(name, channel),
       unlisten: (name, channel) => this.#subscriber.unlisten(name, channel),
@@ -101,7 +107,7 @@ export class RedisStore implements EventStore {
       args[DEADLINE_ARG] = Math.floor(
         this.#serverClock.toServer(sentAt + remainingMs - deadlineMargin(commandTimeoutMs)),
       );
-      const result = (await appendScript.run(client, scriptKeys(keys), args)) as [
+      const result = (await this.#appendScript.run(client, scriptKeys(keys), args)) as [
         number,
         string,
         ...number[],
@@ -115,6 +121,7 @@ export class RedisStore implements EventStore {
         `Redis ran the append after its ${commandTimeoutMs} ms deadline and refused it (nothing stored); retry`,
       );
     }
+    if (this.options.waitForReplicas > 0) await waitForReplicas(this.options, keys.log);
     const epoch = reply[1];
     const time = Number(reply[2]);
     const results: AppendResult[] = [];
