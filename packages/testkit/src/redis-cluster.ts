@@ -76,6 +76,12 @@ export interface RedisClusterHandle {
    */
   killMaster(masterPort: number): Promise<number>;
   /**
+   * Brings a killed node back as an operator would: a fresh, empty `redis-server` on its port
+   * joins the cluster (`CLUSTER MEET`) as a replica of `masterPort` (`CLUSTER REPLICATE`) and
+   * resolves once it has synced.
+   */
+  rejoin(port: number, masterPort: number): Promise<void>;
+  /**
    * `redis-cli --cluster reshard`: moves `slots` slots from the master at `fromPort` to the one at
    * `toPort`, key by key (`MIGRATE`), while clients keep running (they see `ASK` and `MOVED`).
    * It moves the source's lowest slots first; `lowestSlots(fromPort, n)` names them in advance.
@@ -168,6 +174,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     String(nodeTimeoutMs),
     // A replica that lost its master for a while may still be promoted: drills kill masters.
     '--cluster-replica-validity-factor',
+    '0',
+    // Replicas sync at once instead of after the default 5 s wait for more replicas.
+    '--repl-diskless-sync-delay',
     '0',
     ...(options.args ?? []),
   ];
@@ -308,6 +317,47 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       dead.add(port);
       servers[index]!.kill('SIGKILL');
       return awaitNewOwner(slot, port);
+    },
+    async rejoin(port, masterPort) {
+      const index = ports.indexOf(port);
+      if (index < 0) throw new Error(`no node of this cluster on port ${port}`);
+      await servers[index]!.restart();
+      dead.delete(port);
+      const masterId = (await nodes()).find((node) => node.port === masterPort && node.role === 'master')?.id;
+      if (masterId === undefined) throw new Error(`node ${masterPort} is not a master`);
+      // The old node's id is still listed as failed; forget it so the cluster shows one node per port.
+      const stale = (await nodes()).filter((node) => node.port === port && node.failed);
+      for (const peer of live().filter((peerPort) => peerPort !== port)) {
+        for (const node of stale) await command(peer, 'CLUSTER', 'FORGET', node.id).catch(() => {});
+      }
+      await command(port, 'CLUSTER', 'MEET', HOST, String(masterPort));
+      const deadline = Date.now() + settleTimeoutMs;
+      const until = async (what: string, done: () => Promise<boolean>) => {
+        for (;;) {
+          if (await done().catch(() => false)) return;
+          if (Date.now() > deadline)
+            throw new Error(`node ${port} did not ${what} within ${settleTimeoutMs} ms`);
+          await sleep(POLL_MS);
+        }
+      };
+      // REPLICATE is refused until the node has heard of the master; once accepted, it syncs.
+      await until(`accept CLUSTER REPLICATE ${masterPort}`, async () => {
+        await command(port, 'CLUSTER', 'REPLICATE', masterId);
+        return true;
+      });
+      await until(`sync from ${masterPort}`, async () =>
+        (await command(port, 'INFO', 'replication')).includes('master_link_status:up'),
+      );
+      await until('become known to every node', async () => {
+        for (const peer of live()) {
+          const view = parseClusterNodes(await command(peer, 'CLUSTER', 'NODES'));
+          if (!view.some((node) => node.port === port && node.role === 'replica' && !node.failed))
+            return false;
+          if (view.filter((node) => node.port === port).length !== 1) return false;
+        }
+        return true;
+      });
+      await waitHealthy();
     },
     async reshard(fromPort, toPort, slots) {
       const all = await nodes();

@@ -1,0 +1,210 @@
+/**
+ * The parts of the Redis Cluster drills: app servers (each with its own ioredis `Cluster` client,
+ * store and hub, serving any stream at `/<stream>/stream`), a publisher per stream that retries
+ * with idempotency keys, readers that stay connected and resume by cursor when cut, and the judge
+ * that compares what each reader got with the log as it finally is.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { createHub, type Hub } from '@resumable-sse/core';
+import { sse } from '@resumable-sse/hono';
+import { type RedisStore, type RedisStoreOptions, redisStore } from '@resumable-sse/redis';
+import { sleep } from '@resumable-sse/testkit/http';
+import { Hono } from 'hono';
+import { Cluster } from 'ioredis';
+import type { SeededRandom } from './seeded-random.ts';
+import { checkSequence, type SequenceReport } from './sequence-check.ts';
+import { openStream } from './sse-reader.ts';
+
+export interface ClusterApp {
+  readonly url: string;
+  readonly store: RedisStore;
+  readonly hub: Hub;
+  stop(): Promise<void>;
+}
+
+type StoreTuning = Omit<RedisStoreOptions, 'client'>;
+
+/** One app process' worth of server: its own connections to the cluster, store and hub. */
+export async function startClusterApp(
+  startupNodes: ReadonlyArray<{ host: string; port: number }>,
+  tuning: StoreTuning = {},
+): Promise<ClusterApp> {
+  const client = new Cluster([...startupNodes]);
+  client.on('error', () => {});
+  const store = redisStore({ client, maxEvents: Number.POSITIVE_INFINITY, ...tuning });
+  const hub = createHub({ store });
+  const app = new Hono();
+  app.get('/:stream/stream', sse({ hub, stream: (c) => c.req.param('stream') ?? '', initial: 'earliest' }));
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    store,
+    hub,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await hub.close();
+      await store.close();
+      client.disconnect();
+    },
+  };
+}
+
+export interface PublishFigures {
+  /** Attempts that failed and were sent again (same idempotency key). */
+  retries: number;
+  /** Retries the store recognised as already stored. */
+  deduplicated: number;
+}
+
+/**
+ * Publishes `{ seq }` for seq in `from..to` on `stream`, one at a time, each through a random app,
+ * retrying a failed attempt with the same idempotency key until `deadline`.
+ */
+export async function publishSequence(options: {
+  readonly apps: readonly ClusterApp[];
+  readonly stream: string;
+  readonly from: number;
+  readonly to: number;
+  readonly random: SeededRandom;
+  readonly deadline: number;
+  readonly figures: PublishFigures;
+  /** Called before each publish (to trigger faults at a given point). */
+  readonly before?: (seq: number) => Promise<void> | void;
+  /** Pause every this many events, so readers and faults overlap the publishing. @default 10 */
+  readonly paceEvery?: number;
+}): Promise<void> {
+  const { figures } = options;
+  for (let seq = options.from; seq <= options.to; seq++) {
+    await options.before?.(seq);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await options.random.pick(options.apps).hub.publish(options.stream, {
+          event: 'seq',
+          data: JSON.stringify({ seq }),
+          idempotencyKey: `seq-${seq}`,
+        });
+        if (attempt > 0 && result.duplicate) figures.deduplicated++;
+        break;
+      } catch (error) {
+        if (Date.now() > options.deadline) throw error;
+        figures.retries++;
+        await sleep(25);
+      }
+    }
+    if (seq % (options.paceEvery ?? 10) === 0) await sleep(4);
+  }
+}
+
+export interface ReaderResult {
+  readonly seqs: number[];
+  /** For each reset: how many events the reader had received before it. */
+  readonly resetsAt: number[];
+  /** Connections that ended before the reader was done (then resumed by cursor). */
+  readonly cuts: number;
+  readonly connections: number;
+}
+
+/**
+ * A reader that stays on one connection while it lasts and resumes by cursor on a random app when
+ * it is cut (a failover, a restart), until the event with `lastSeq` arrived.
+ */
+export async function readUntil(options: {
+  readonly urls: readonly string[];
+  readonly random: SeededRandom;
+  readonly lastSeq: number;
+  readonly deadline: number;
+  /** Hop to another app after this many events on one connection. @default never */
+  readonly hopEvery?: number;
+}): Promise<ReaderResult> {
+  const seqs: number[] = [];
+  const resetsAt: number[] = [];
+  let cursor: string | undefined;
+  let cuts = 0;
+  let connections = 0;
+  while (seqs.at(-1) !== options.lastSeq) {
+    if (Date.now() > options.deadline) {
+      throw new Error(
+        `reader timed out with ${seqs.length} events (last ${seqs.at(-1)}) after ${connections} connections`,
+      );
+    }
+    let got = 0;
+    let done = false;
+    let hop = false;
+    try {
+      const current = await openStream(`${options.random.pick(options.urls)}/stream`, {
+        lastEventId: cursor,
+        timeoutMs: 3_000,
+        onEvent: (event) => {
+          if (event.event === 'caught-up') return;
+          if (event.id) cursor = event.id;
+          if (event.event === 'reset') {
+            resetsAt.push(seqs.length);
+            return;
+          }
+          const { seq } = JSON.parse(event.data) as { seq: number };
+          seqs.push(seq);
+          got++;
+          if (seq === options.lastSeq) done = true;
+          if (options.hopEvery !== undefined && got >= options.hopEvery) hop = true;
+          if (done || hop) current.close();
+        },
+      });
+      connections++;
+      if (current.status !== 200) {
+        current.close();
+        await sleep(50);
+        continue;
+      }
+      const remaining = Math.max(0, options.deadline - Date.now());
+      await Promise.race([current.ended, sleep(remaining)]);
+      current.close();
+      if (!done && !hop) cuts++;
+    } catch {
+      // Refused or no answer in time (the app's store is between nodes): try again.
+      await sleep(50);
+    }
+  }
+  return { seqs, resetsAt, cuts, connections };
+}
+
+export interface Verdict {
+  /** Judged on what the reader got after its last reset (or all of it without one). */
+  readonly report: SequenceReport;
+  readonly resets: number;
+  /** A reset although everything the reader had was still the log's beginning: unjustified. */
+  readonly needlessResets: number;
+  /** Missing events without a reset before them: the failure the tags exist to prevent. */
+  readonly silentGap: boolean;
+}
+
+/**
+ * Compares a reader with the final log (its seqs in offset order). Without a reset it must have
+ * exactly the log; after a reset, exactly the log from its start (the replay after a reset begins
+ * at the oldest event). A reset is justified only if the log really went backwards under the
+ * reader: what it had before the reset is not the start of the final log.
+ */
+export function judge(result: ReaderResult, finalLog: readonly number[]): Verdict {
+  const lastReset = result.resetsAt.at(-1);
+  const judged = lastReset === undefined ? result.seqs : result.seqs.slice(lastReset);
+  const report = checkSequence(judged, finalLog);
+  let needlessResets = 0;
+  let start = 0;
+  for (const at of result.resetsAt) {
+    const before = result.seqs.slice(start, at);
+    if (before.every((seq, index) => finalLog[index] === seq)) needlessResets++;
+    start = at;
+  }
+  const silentGap = lastReset === undefined && report.lost.length > 0;
+  return { report, resets: result.resetsAt.length, needlessResets, silentGap };
+}
+
+/** The stream's events in offset order, as `seq` numbers (read through a store). */
+export async function finalLog(store: RedisStore, stream: string): Promise<number[]> {
+  const events = await store.readAfter(stream, 0, Number.POSITIVE_INFINITY);
+  return events.map((event) => (JSON.parse(event.data) as { seq: number }).seq);
+}
