@@ -73,8 +73,11 @@ export interface RedisClusterHandle {
    * SIGKILLs the master at `masterPort`; its replica is elected after `nodeTimeoutMs`. Writes the
    * replica had not received yet are lost (replication is asynchronous). Resolves once every other
    * node agrees again; returns the new master's port.
+   *
+   * `replicaLagMs` makes that loss certain: the master is cut off from its replicas that long
+   * before it dies, so every write it acknowledged meanwhile is lost.
    */
-  killMaster(masterPort: number): Promise<number>;
+  killMaster(masterPort: number, options?: { readonly replicaLagMs?: number }): Promise<number>;
   /**
    * Brings a killed node back as an operator would: a fresh, empty `redis-server` on its port
    * joins the cluster (`CLUSTER MEET`) as a replica of `masterPort` (`CLUSTER REPLICATE`) and
@@ -282,6 +285,27 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     return first;
   };
 
+  /**
+   * Cuts the master at `port` off from its replicas for `lagMs`: new connections to it must
+   * authenticate from now on (connections already open, the apps' among them, are not affected),
+   * so each replica, made to drop its link (`CLIENT KILL TYPE master` on the replica), is refused
+   * when it reconnects.
+   */
+  const cutReplication = async (port: number, lagMs: number): Promise<void> => {
+    const id = (await nodes()).find((node) => node.port === port)?.id;
+    const replicas = (await nodes()).filter((node) => node.masterId === id && !node.failed);
+    await command(port, 'ACL', 'SETUSER', 'default', 'resetpass', '>cut-off-replicas');
+    const deadline = Date.now() + settleTimeoutMs;
+    for (const replica of replicas) {
+      await command(replica.port, 'CLIENT', 'KILL', 'TYPE', 'master');
+      while (!(await command(replica.port, 'INFO', 'replication')).includes('master_link_status:down')) {
+        if (Date.now() > deadline) throw new Error(`replica ${replica.port} stayed linked to ${port}`);
+        await sleep(5);
+      }
+    }
+    await sleep(lagMs);
+  };
+
   let stopped = false;
   const handle: RedisClusterHandle = {
     host: HOST,
@@ -311,9 +335,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       await command(replica.port, 'CLUSTER', 'FAILOVER');
       return awaitNewOwner(slot, port);
     },
-    async killMaster(port) {
+    async killMaster(port, killOptions = {}) {
       const slot = await firstSlotOf(port);
       const index = ports.indexOf(port);
+      if (killOptions.replicaLagMs) await cutReplication(port, killOptions.replicaLagMs);
       dead.add(port);
       servers[index]!.kill('SIGKILL');
       return awaitNewOwner(slot, port);
@@ -321,12 +346,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     async rejoin(port, masterPort) {
       const index = ports.indexOf(port);
       if (index < 0) throw new Error(`no node of this cluster on port ${port}`);
-      await servers[index]!.restart();
-      dead.delete(port);
-      const masterId = (await nodes()).find((node) => node.port === masterPort && node.role === 'master')?.id;
+      // Read the cluster before the fresh node is up: it knows nobody but itself.
+      const before = await nodes();
+      const masterId = before.find((node) => node.port === masterPort && node.role === 'master')?.id;
       if (masterId === undefined) throw new Error(`node ${masterPort} is not a master`);
       // The old node's id is still listed as failed; forget it so the cluster shows one node per port.
-      const stale = (await nodes()).filter((node) => node.port === port && node.failed);
+      const stale = before.filter((node) => node.port === port);
+      await servers[index]!.restart();
+      dead.delete(port);
       for (const peer of live().filter((peerPort) => peerPort !== port)) {
         for (const node of stale) await command(peer, 'CLUSTER', 'FORGET', node.id).catch(() => {});
       }

@@ -85,7 +85,8 @@ export async function publishSequence(options: {
       try {
         const result = await options.random.pick(options.apps).hub.publish(options.stream, {
           event: 'seq',
-          data: JSON.stringify({ seq }),
+          // The attempt tells a re-stored copy (after a failover lost the first) from the original.
+          data: JSON.stringify({ seq, attempt }),
           idempotencyKey: `seq-${seq}`,
         });
         if (attempt > 0 && result.duplicate) figures.deduplicated++;
@@ -102,6 +103,8 @@ export async function publishSequence(options: {
 
 export interface ReaderResult {
   readonly seqs: number[];
+  /** `<seq>.<attempt>` of each event received: which stored copy of it. */
+  readonly copies: string[];
   /** For each reset: how many events the reader had received before it. */
   readonly resetsAt: number[];
   /** Connections that ended before the reader was done (then resumed by cursor). */
@@ -122,6 +125,7 @@ export async function readUntil(options: {
   readonly hopEvery?: number;
 }): Promise<ReaderResult> {
   const seqs: number[] = [];
+  const copies: string[] = [];
   const resetsAt: number[] = [];
   let cursor: string | undefined;
   let cuts = 0;
@@ -146,8 +150,9 @@ export async function readUntil(options: {
             resetsAt.push(seqs.length);
             return;
           }
-          const { seq } = JSON.parse(event.data) as { seq: number };
+          const { seq, attempt } = JSON.parse(event.data) as { seq: number; attempt: number };
           seqs.push(seq);
+          copies.push(`${seq}.${attempt}`);
           got++;
           if (seq === options.lastSeq) done = true;
           if (options.hopEvery !== undefined && got >= options.hopEvery) hop = true;
@@ -169,7 +174,7 @@ export async function readUntil(options: {
       await sleep(50);
     }
   }
-  return { seqs, resetsAt, cuts, connections };
+  return { seqs, copies, resetsAt, cuts, connections };
 }
 
 export interface Verdict {
@@ -182,29 +187,39 @@ export interface Verdict {
   readonly silentGap: boolean;
 }
 
+/** A stream's events in offset order. */
+export interface FinalLog {
+  readonly seqs: number[];
+  /** `<seq>.<attempt>`, as `ReaderResult.copies`. */
+  readonly copies: string[];
+}
+
 /**
- * Compares a reader with the final log (its seqs in offset order). Without a reset it must have
- * exactly the log; after a reset, exactly the log from its start (the replay after a reset begins
- * at the oldest event). A reset is justified only if the log really went backwards under the
- * reader: what it had before the reset is not the start of the final log.
+ * Compares a reader with the final log. Without a reset it must have exactly the log; after a
+ * reset, exactly the log from its start (the replay after a reset begins at the oldest event). A
+ * reset is justified only if the log really went backwards under the reader: what it had before
+ * the reset is not the start of the final log (an event it had is gone, or is another copy now).
  */
-export function judge(result: ReaderResult, finalLog: readonly number[]): Verdict {
+export function judge(result: ReaderResult, log: FinalLog): Verdict {
   const lastReset = result.resetsAt.at(-1);
   const judged = lastReset === undefined ? result.seqs : result.seqs.slice(lastReset);
-  const report = checkSequence(judged, finalLog);
+  const report = checkSequence(judged, log.seqs);
   let needlessResets = 0;
   let start = 0;
   for (const at of result.resetsAt) {
-    const before = result.seqs.slice(start, at);
-    if (before.every((seq, index) => finalLog[index] === seq)) needlessResets++;
+    const before = result.copies.slice(start, at);
+    if (before.every((copy, index) => log.copies[index] === copy)) needlessResets++;
     start = at;
   }
   const silentGap = lastReset === undefined && report.lost.length > 0;
   return { report, resets: result.resetsAt.length, needlessResets, silentGap };
 }
 
-/** The stream's events in offset order, as `seq` numbers (read through a store). */
-export async function finalLog(store: RedisStore, stream: string): Promise<number[]> {
+export async function finalLog(store: RedisStore, stream: string): Promise<FinalLog> {
   const events = await store.readAfter(stream, 0, Number.POSITIVE_INFINITY);
-  return events.map((event) => (JSON.parse(event.data) as { seq: number }).seq);
+  const parsed = events.map((event) => JSON.parse(event.data) as { seq: number; attempt: number });
+  return {
+    seqs: parsed.map((item) => item.seq),
+    copies: parsed.map((item) => `${item.seq}.${item.attempt}`),
+  };
 }
