@@ -174,46 +174,54 @@ async function logsOf(streams: readonly string[], app: ClusterApp): Promise<Map<
 }
 
 describe('Redis Cluster drills (three masters, three replicas, three apps)', () => {
-  it('1. streams on every master, readers hopping between apps: 0 lost, 0 duplicated, no reset', async () => {
-    const started = Date.now();
-    const servers = await startApps();
-    const masters = await mastersWithSlots();
-    expect(masters).toHaveLength(3);
-    const streams = (
-      await Promise.all(
-        masters.map((master, index) => streamsWhere(`spread${index}`, STREAMS_PER_MASTER, master.has)),
-      )
-    ).flat();
-    const outcome = await run(streams, servers, () => {});
-    const logs = await logsOf(streams, servers[0]!);
-    report('cluster spread', started, outcome, logs);
-    expectReaders(outcome, logs, { exactLog: true, noResets: true });
-    // The hopping readers really moved between apps.
-    const hops = [...outcome.results.values()].reduce((sum, results) => sum + results[1]!.connections, 0);
-    expect(hops).toBeGreaterThan(streams.length * 5);
-  }, 120_000);
+  it(
+    '1. streams on every master, readers hopping between apps: 0 lost, 0 duplicated, no reset',
+    async () => {
+      const started = Date.now();
+      const servers = await startApps();
+      const masters = await mastersWithSlots();
+      expect(masters).toHaveLength(3);
+      const streams = (
+        await Promise.all(
+          masters.map((master, index) => streamsWhere(`spread${index}`, STREAMS_PER_MASTER, master.has)),
+        )
+      ).flat();
+      const outcome = await run(streams, servers, () => {});
+      const logs = await logsOf(streams, servers[0]!);
+      report('cluster spread', started, outcome, logs);
+      expectReaders(outcome, logs, { exactLog: true, noResets: true });
+      // The hopping readers really moved between apps.
+      const hops = [...outcome.results.values()].reduce((sum, results) => sum + results[1]!.connections, 0);
+      expect(hops).toBeGreaterThan(streams.length * 5);
+    },
+    DEADLINE_MS + 60_000,
+  );
 
-  it('2. slots of live streams resharded under load: MOVED/ASK handled, 0 lost, 0 duplicated, none stuck', async () => {
-    const started = Date.now();
-    const servers = await startApps({ resubscribeGraceMs: 10_000 });
-    const [from, to] = await mastersWithSlots();
-    const moving = new Set(await cluster.lowestSlots(from!.port, 100));
-    const streams = [
-      ...(await streamsWhere('moving', 4, (slot) => moving.has(slot))),
-      ...(await streamsWhere('staying', 2, (slot) => !moving.has(slot))),
-    ];
-    let resharding: Promise<void> | undefined;
-    const outcome = await run(streams, servers, (seq) => {
-      if (seq === Math.floor(EVENTS / 3)) resharding = cluster.reshard(from!.port, to!.port, moving.size);
-    });
-    await resharding;
-    for (const stream of streams.slice(0, 4)) {
-      expect(await cluster.ownerOf(await cluster.slotOf(`rsse:{${stream}}:log`))).toBe(to!.port);
-    }
-    const logs = await logsOf(streams, servers[1]!);
-    report('cluster reshard', started, outcome, logs, `, ${moving.size} slots moved`);
-    expectReaders(outcome, logs, { exactLog: true, noResets: true });
-  }, 120_000);
+  it(
+    '2. slots of live streams resharded under load: MOVED/ASK handled, 0 lost, 0 duplicated, none stuck',
+    async () => {
+      const started = Date.now();
+      const servers = await startApps({ resubscribeGraceMs: 10_000 });
+      const [from, to] = await mastersWithSlots();
+      const moving = new Set(await cluster.lowestSlots(from!.port, 100));
+      const streams = [
+        ...(await streamsWhere('moving', 4, (slot) => moving.has(slot))),
+        ...(await streamsWhere('staying', 2, (slot) => !moving.has(slot))),
+      ];
+      let resharding: Promise<void> | undefined;
+      const outcome = await run(streams, servers, (seq) => {
+        if (seq === Math.floor(EVENTS / 3)) resharding = cluster.reshard(from!.port, to!.port, moving.size);
+      });
+      await resharding;
+      for (const stream of streams.slice(0, 4)) {
+        expect(await cluster.ownerOf(await cluster.slotOf(`rsse:{${stream}}:log`))).toBe(to!.port);
+      }
+      const logs = await logsOf(streams, servers[1]!);
+      report('cluster reshard', started, outcome, logs, `, ${moving.size} slots moved`);
+      expectReaders(outcome, logs, { exactLog: true, noResets: true });
+    },
+    DEADLINE_MS + 60_000,
+  );
 
   it.each([
     ['with waitForReplicas: 1', 1],
@@ -283,31 +291,35 @@ describe('Redis Cluster drills (three masters, three replicas, three apps)', () 
         );
       expect(cut + outcome.figures.retries).toBeGreaterThan(0);
     },
-    180_000,
+    DEADLINE_MS + 60_000,
   );
 
-  it('4. the whole cluster restarted (no persistence): every reader resets, gets the whole new log, none hangs', async () => {
-    const started = Date.now();
-    await cluster.restart();
-    const servers = await startApps({ resubscribeGraceMs: 1_000 });
-    const masters = await mastersWithSlots();
-    const streams = (
-      await Promise.all(masters.map((master, index) => streamsWhere(`restart${index}`, 1, master.has)))
-    ).flat();
-    let restarting: Promise<void> | undefined;
-    const outcome = await run(streams, servers, (seq) => {
-      if (seq === Math.floor(EVENTS / 2)) restarting = cluster.restart();
-    });
-    await restarting;
-    const logs = await logsOf(streams, servers[0]!);
-    report('cluster restarted', started, outcome, logs);
-    for (const [stream, results] of outcome.results) {
-      const log = logs.get(stream)!;
-      // The old log is gone; the new one holds what was published after the restart.
-      expect(log.seqs.at(-1)).toBe(EVENTS);
-      expect(log.seqs[0]).toBeGreaterThan(1);
-      for (const result of results) expect(judge(result, log).resets).toBeGreaterThanOrEqual(1);
-    }
-    expectReaders(outcome, logs, { exactLog: false, noResets: false });
-  }, 180_000);
+  it(
+    '4. the whole cluster restarted (no persistence): every reader resets, gets the whole new log, none hangs',
+    async () => {
+      const started = Date.now();
+      await cluster.restart();
+      const servers = await startApps({ resubscribeGraceMs: 1_000 });
+      const masters = await mastersWithSlots();
+      const streams = (
+        await Promise.all(masters.map((master, index) => streamsWhere(`restart${index}`, 1, master.has)))
+      ).flat();
+      let restarting: Promise<void> | undefined;
+      const outcome = await run(streams, servers, (seq) => {
+        if (seq === Math.floor(EVENTS / 2)) restarting = cluster.restart();
+      });
+      await restarting;
+      const logs = await logsOf(streams, servers[0]!);
+      report('cluster restarted', started, outcome, logs);
+      for (const [stream, results] of outcome.results) {
+        const log = logs.get(stream)!;
+        // The old log is gone; the new one holds what was published after the restart.
+        expect(log.seqs.at(-1)).toBe(EVENTS);
+        expect(log.seqs[0]).toBeGreaterThan(1);
+        for (const result of results) expect(judge(result, log).resets).toBeGreaterThanOrEqual(1);
+      }
+      expectReaders(outcome, logs, { exactLog: false, noResets: false });
+    },
+    DEADLINE_MS + 60_000,
+  );
 });
