@@ -1,55 +1,49 @@
 /**
- * The parts of the Redis Cluster drills: app servers (each with its own ioredis `Cluster` client,
- * store and hub, serving any stream at `/<stream>/stream`), a publisher per stream that retries
- * with idempotency keys, readers that stay connected and resume by cursor when cut, and the judge
- * that compares what each reader got with the log as it finally is.
+ * The parts of the Redis Cluster drills: app processes (`fixture/cluster-app.ts`, each with its
+ * own ioredis `Cluster` client, store and hub, serving any stream at `/<stream>/stream`), a
+ * publisher per stream that retries over HTTP with idempotency keys, readers that stay connected
+ * (or hop) and resume by cursor when cut, and the judge that compares what each reader got with
+ * the log as it finally is.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
-import { createHub, type Hub } from '@resumable-sse/core';
-import { sse } from '@resumable-sse/hono';
-import { type RedisStore, type RedisStoreOptions, redisStore } from '@resumable-sse/redis';
+import { fileURLToPath } from 'node:url';
+import { startApp } from '@resumable-sse/demo-support/testing';
+import type { RedisStore } from '@resumable-sse/redis';
 import { sleep } from '@resumable-sse/testkit/http';
-import { Hono } from 'hono';
-import { Cluster } from 'ioredis';
 import type { SeededRandom } from './seeded-random.ts';
 import { checkSequence, type SequenceReport } from './sequence-check.ts';
-import { openStream } from './sse-reader.ts';
+import { type OpenStream, openStream } from './sse-reader.ts';
+
+const CLUSTER_APP = fileURLToPath(new URL('../fixture/cluster-app.ts', import.meta.url));
 
 export interface ClusterApp {
   readonly url: string;
-  readonly store: RedisStore;
-  readonly hub: Hub;
   stop(): Promise<void>;
 }
 
-type StoreTuning = Omit<RedisStoreOptions, 'client'>;
+export interface ClusterAppTuning {
+  readonly waitForReplicas?: number;
+  readonly replicaWaitTimeoutMs?: number;
+  readonly resubscribeGraceMs?: number;
+}
 
-/** One app process' worth of server: its own connections to the cluster, store and hub. */
+/** One app process: its own connections to the cluster, store and hub. */
 export async function startClusterApp(
   startupNodes: ReadonlyArray<{ host: string; port: number }>,
-  tuning: StoreTuning = {},
+  tuning: ClusterAppTuning = {},
 ): Promise<ClusterApp> {
-  const client = new Cluster([...startupNodes]);
-  client.on('error', () => {});
-  const store = redisStore({ client, maxEvents: Number.POSITIVE_INFINITY, ...tuning });
-  const hub = createHub({ store });
-  const app = new Hono();
-  app.get('/:stream/stream', sse({ hub, stream: (c) => c.req.param('stream') ?? '', initial: 'earliest' }));
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const app = await startApp({
+    entry: CLUSTER_APP,
+    env: {
+      CLUSTER_NODES: JSON.stringify(startupNodes),
+      WAIT_FOR_REPLICAS: String(tuning.waitForReplicas ?? 0),
+      REPLICA_WAIT_MS: String(tuning.replicaWaitTimeoutMs ?? 500),
+      RESUBSCRIBE_GRACE_MS: String(tuning.resubscribeGraceMs ?? 1_000),
+    },
+  });
   return {
-    url: `http://127.0.0.1:${port}`,
-    store,
-    hub,
+    url: app.url,
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await hub.close();
-      await store.close();
-      client.disconnect();
+      await app.stop('SIGTERM', 5_000);
     },
   };
 }
@@ -82,20 +76,29 @@ export async function publishSequence(options: {
   for (let seq = options.from; seq <= options.to; seq++) {
     await options.before?.(seq);
     for (let attempt = 0; ; attempt++) {
+      const app = options.random.pick(options.apps);
+      let outcome: { duplicate?: boolean } | undefined;
       try {
-        const result = await options.random.pick(options.apps).hub.publish(options.stream, {
-          event: 'seq',
+        const response = await fetch(`${app.url}/${options.stream}/publish`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
           // The attempt tells a re-stored copy (after a failover lost the first) from the original.
-          data: JSON.stringify({ seq, attempt }),
-          idempotencyKey: `seq-${seq}`,
+          body: JSON.stringify({ data: JSON.stringify({ seq, attempt }), key: `seq-${seq}` }),
+          signal: AbortSignal.timeout(5_000),
         });
-        if (attempt > 0 && result.duplicate) figures.deduplicated++;
-        break;
-      } catch (error) {
-        if (Date.now() > options.deadline) throw error;
-        figures.retries++;
-        await sleep(25);
+        const answer = (await response.json()) as { duplicate?: boolean };
+        if (response.status === 200) outcome = answer;
+      } catch {
+        // The app's answer was lost: the retry tells whether it was stored.
       }
+      if (outcome !== undefined) {
+        if (attempt > 0 && outcome.duplicate) figures.deduplicated++;
+        break;
+      }
+      if (Date.now() > options.deadline)
+        throw new Error(`publishing seq ${seq} on ${options.stream} never succeeded`);
+      figures.retries++;
+      await sleep(25);
     }
     if (seq % (options.paceEvery ?? 10) === 0) await sleep(4);
   }
@@ -139,8 +142,9 @@ export async function readUntil(options: {
     let got = 0;
     let done = false;
     let hop = false;
+    let current: OpenStream | undefined;
     try {
-      const current = await openStream(`${options.random.pick(options.urls)}/stream`, {
+      current = await openStream(`${options.random.pick(options.urls)}/stream`, {
         lastEventId: cursor,
         timeoutMs: 3_000,
         onEvent: (event) => {
@@ -156,9 +160,11 @@ export async function readUntil(options: {
           got++;
           if (seq === options.lastSeq) done = true;
           if (options.hopEvery !== undefined && got >= options.hopEvery) hop = true;
-          if (done || hop) current.close();
+          // Events may arrive before openStream has resolved: then it is closed just below.
+          if (done || hop) current?.close();
         },
       });
+      if (done || hop) current.close();
       connections++;
       if (current.status !== 200) {
         current.close();
