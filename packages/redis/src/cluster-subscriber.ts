@@ -135,6 +135,8 @@ export class ClusterSubscriber implements NotificationListener {
       port: Number(nodeKey.slice(separator + 1)),
       // Resubscribing is ours to do: the slot may have moved to another node meanwhile.
       autoResubscribe: false,
+      // ioredis would prefix SSUBSCRIBE's channel, while the script publishes it as given.
+      keyPrefix: '',
       lazyConnect: false,
     });
     const link: NodeLink = {

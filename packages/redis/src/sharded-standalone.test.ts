@@ -48,4 +48,20 @@ describe('sharded Pub/Sub on a standalone server', () => {
     expect(recorder.closes).toEqual([]);
     await Promise.all([writer.close(), reader.close()]);
   });
+
+  it('delivers when the app’s client has an ioredis keyPrefix (which would prefix SSUBSCRIBE’s channel)', async () => {
+    const prefixed = () => {
+      const client = new Redis(server.url, { keyPrefix: 'app:' });
+      clients.push(client);
+      return client;
+    };
+    const writer = redisStore({ client: prefixed(), pubSub: 'sharded' });
+    const reader = redisStore({ client: prefixed(), pubSub: 'sharded' });
+    const recorder = new Recorder();
+    await reader.subscribe('prefixed', recorder).ready;
+    await writer.append('prefixed', [{ data: 'a' }, { data: 'b' }]);
+    await recorder.waitForEvents(2);
+    expect(recorder.offsets).toEqual([1, 2]);
+    await Promise.all([writer.close(), reader.close()]);
+  });
 });

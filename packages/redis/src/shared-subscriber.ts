@@ -135,5 +135,6 @@ export class SharedSubscriber implements NotificationListener {
 function duplicateForPubSub(client: RedisStoreClient): RedisStoreClient {
   if (client.isCluster) return (client as Cluster).duplicate();
   // Resubscribing is ours to do: only channels still wanted, each followed by an epoch check and gap fill.
-  return (client as Redis).duplicate({ autoResubscribe: false });
+  // No keyPrefix: ioredis would prefix SSUBSCRIBE's channel, while the script publishes it as given.
+  return (client as Redis).duplicate({ autoResubscribe: false, keyPrefix: '' });
 }

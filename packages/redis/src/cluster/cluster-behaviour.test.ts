@@ -112,6 +112,26 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
     expect(reach.sharded).toMatchObject({ publish: 0, shard: appends, nodes: 1 });
   });
 
+  it('delivers live with an ioredis keyPrefix on the Cluster client', async () => {
+    const prefixed = () => {
+      const client = new Cluster([...cluster.startupNodes], {
+        keyPrefix: 'app:',
+        redisOptions: { keyPrefix: 'app:' },
+      });
+      client.on('error', () => {});
+      clients.push(client);
+      return client;
+    };
+    const writer = redisStore({ client: prefixed() });
+    const reader = redisStore({ client: prefixed() });
+    stores.push(writer, reader);
+    const recorder = new Recorder();
+    await reader.subscribe('prefixed', recorder).ready;
+    await writer.append('prefixed', [{ data: 'a' }, { data: 'b' }]);
+    await recorder.waitForEvents(2);
+    expect(recorder.offsets).toEqual([1, 2]);
+  });
+
   it('live subscribers follow their slots through a reshard and a failover without loss', async () => {
     const masters = (await cluster.nodes()).filter((node) => node.role === 'master').map((node) => node.port);
     const [reshardFrom, reshardTo, failing] = masters as [number, number, number];
