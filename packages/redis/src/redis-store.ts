@@ -4,6 +4,7 @@ import {
   assertValidAppendInputs,
   assertValidStreamName,
   type EventStore,
+  isResumableSseError,
   ResumableSseError,
   type StoredEvent,
   type StoreSubscriber,
@@ -47,6 +48,8 @@ export class RedisStore implements EventStore {
   readonly #channels = new Map<string, LiveChannel>();
   readonly #host: ChannelHost;
   readonly #serverClock = new ServerClock();
+  /** Settles once the server was found to have sharded Pub/Sub (only asked in that mode). */
+  #shardedChecked: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -58,7 +61,10 @@ export class RedisStore implements EventStore {
         : new SharedSubscriber(client, commandTimeoutMs, resubscribeGraceMs, pubSub === 'sharded');
     this.#appendScript = pubSub === 'sharded' ? shardedAppendScript : appendScript;
     this.#host = {
-      listen: (name, channel) => this.#subscriber.listen(name, channel),
+      listen: async (name, channel) => {
+        await this.#assertShardedPubSub();
+        return this.#subscriber.listen(name, channel);
+      },
       unlisten: (name, channel) => this.#subscriber.unlisten(name, channel),
       position: (stream) => this.position(stream),
       readWithEpoch: (stream, after, limit) => this.#readWithEpoch(stream, after, limit),
@@ -79,6 +85,8 @@ export class RedisStore implements EventStore {
     const keys = this.keysOf(stream);
     assertValidAppendInputs(events);
     if (events.length === 0) return [];
+    // Before anything is written: a script that fails at SPUBLISH would leave its XADDs behind.
+    await this.#assertShardedPubSub();
     const { client, commandTimeoutMs, maxEvents, maxAgeMs, idempotencyWindowMs, notificationInlineBytes } =
       this.options;
     const args: (string | number)[] = [
@@ -217,6 +225,29 @@ export class RedisStore implements EventStore {
     if (epochError) throw epochError;
     if (rangeError) throw rangeError;
     return { epoch, events: toStoredEvents(entries) };
+  }
+
+  /** `pubSub: 'sharded'` on a server without SPUBLISH (before Redis 7) is a setup error, said once. */
+  #assertShardedPubSub(): Promise<void> {
+    if (this.options.pubSub !== 'sharded') return Promise.resolve();
+    this.#shardedChecked ??= this.#checkShardedPubSub().catch((error: unknown) => {
+      // A server that could not be asked is asked again next time; a missing command stays an error.
+      if (!isResumableSseError(error, 'INVALID_OPTION')) this.#shardedChecked = undefined;
+      throw error;
+    });
+    return this.#shardedChecked;
+  }
+
+  async #checkShardedPubSub(): Promise<void> {
+    const client = this.options.client;
+    const info = (await guarded(client, this.options.commandTimeoutMs, 'check for sharded Pub/Sub', () =>
+      client.call('COMMAND', 'INFO', 'SPUBLISH'),
+    )) as unknown[];
+    if (Array.isArray(info) && info[0] != null) return;
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      "redisStore: pubSub 'sharded' needs SPUBLISH/SSUBSCRIBE (Redis 7 or newer), which this server does not have; pass pubSub: 'classic' (in every process on the same streams)",
+    );
   }
 
   #assertOpen(): void {

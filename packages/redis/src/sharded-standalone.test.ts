@@ -49,6 +49,32 @@ describe('sharded Pub/Sub on a standalone server', () => {
     await Promise.all([writer.close(), reader.close()]);
   });
 
+  it('refuses sharded Pub/Sub on a server without SPUBLISH with INVALID_OPTION, before writing anything', async () => {
+    // What a Redis 6.2 server looks like to the store: no SPUBLISH.
+    const old = await startRedisServer({ args: ['--rename-command', 'SPUBLISH', ''] });
+    const client = new Redis(old.url);
+    clients.push(client);
+    try {
+      const store = redisStore({ client, pubSub: 'sharded' });
+      await expect(store.append('s', [{ data: 'x' }])).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+        message: expect.stringContaining("pass pubSub: 'classic'"),
+      });
+      await expect(store.append('s', [{ data: 'x' }])).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+      expect(await client.exists('rsse:{s}:log', 'rsse:{s}:meta')).toBe(0);
+      const recorder = new Recorder();
+      await expect(store.subscribe('s', recorder).ready).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(recorder.closes[0]?.error).toMatchObject({ code: 'INVALID_OPTION' });
+      await store.close();
+      // Classic Pub/Sub works there.
+      const classic = redisStore({ client, pubSub: 'classic' });
+      await expect(classic.append('s', [{ data: 'x' }])).resolves.toHaveLength(1);
+      await classic.close();
+    } finally {
+      await old.stop();
+    }
+  });
+
   it('delivers when the app’s client has an ioredis keyPrefix (which would prefix SSUBSCRIBE’s channel)', async () => {
     const prefixed = () => {
       const client = new Redis(server.url, { keyPrefix: 'app:' });
