@@ -35,6 +35,7 @@ const TINY: BenchConfig = {
     stallMs: 5_000,
   },
   append: { stores: ['sqlite'], events: 200 },
+  cluster: { targets: ['redis', 'cluster-sharded'], events: 100, streams: 6, subscribersPerStream: 2 },
 };
 
 const positive = (value: number) => Number.isFinite(value) && value > 0;
@@ -92,6 +93,16 @@ describe('bench harness at a tiny size', () => {
     expect([row!.single, row!.concurrent, row!.batch].every(positive)).toBe(true);
   });
 
+  it('measures one Redis against the cluster, sharded notifications staying on their shard', () => {
+    for (const target of TINY.cluster.targets) {
+      const [row] = results.cluster[target]!;
+      expect([row!.appendsPerSec, row!.deliveriesPerSec].every(positive)).toBe(true);
+    }
+    expect(results.cluster.redis![0]!.busMessagesPerAppend).toBe(0);
+    // Each append reaches its shard's replica only.
+    expect(results.cluster['cluster-sharded']![0]!.busMessagesPerAppend).toBeCloseTo(1, 1);
+  });
+
   it('writes the table with a ratio for every pair, and a chart with every contender', () => {
     const { markdown, svg } = writeResults(results, out);
     expect(readFileSync(join(out, 'latest.md'), 'utf8')).toBe(markdown);
@@ -103,6 +114,7 @@ describe('bench harness at a tiny size', () => {
       '## 4. Seek',
       '## 5. Reconnect storm',
       '## 6. Append',
+      '## 7. One Redis vs a three-master cluster',
     ]) {
       expect(markdown).toContain(heading);
     }

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RedisClusterHandle, startRedisCluster } from '@resumable-sse/testkit/redis-cluster';
 import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit/redis-server';
 import type { BenchConfig } from './config.ts';
 import { spawnChild } from './harness/child-process.ts';
@@ -13,6 +14,7 @@ import type { ServerConfig } from './harness/messages.ts';
 import { median } from './harness/stats.ts';
 import { type MachineNotes, machineNotes } from './machine.ts';
 import type { AppendRow } from './micro/append.ts';
+import type { ClusterCommand, ClusterRow, ClusterTarget } from './micro/cluster.ts';
 import type { SeekRow } from './micro/seek.ts';
 import { type FanoutSample, measureFanout } from './scenarios/fanout.ts';
 import { type IdleMemorySample, measureIdleMemory } from './scenarios/idle-memory.ts';
@@ -31,6 +33,7 @@ export interface BenchResults {
   readonly seek: Array<SeekRow[] | null>;
   readonly storm: Record<number, Samples<StormSample>>;
   readonly append: Samples<AppendRow>;
+  readonly cluster: Samples<ClusterRow>;
   readonly errors: string[];
   readonly durationMs: number;
 }
@@ -177,6 +180,7 @@ export async function runBench(config: BenchConfig, hooks: BenchHooks = {}): Pro
   // 5 and 6 need Redis and SQLite files.
   const storm: Record<number, Samples<StormSample>> = {};
   const append: Samples<AppendRow> = {};
+  const clusterRows: Samples<ClusterRow> = {};
   const redis = await record('redis-server', () => startRedisServer());
   const scratch = mkdtempSync(join(tmpdir(), 'rsse-bench-'));
   try {
@@ -245,6 +249,42 @@ export async function runBench(config: BenchConfig, hooks: BenchHooks = {}): Pro
           );
       }
     }
+    phase('cluster');
+    // 7 — one Redis vs a three-master cluster, in the same run.
+    if (config.cluster.targets.length > 0) {
+      const cluster = await record('redis cluster', () => startRedisCluster());
+      try {
+        for (let run = 1; run <= config.runs; run += 1) {
+          for (const name of config.cluster.targets) {
+            const target = clusterTarget(name, redis, cluster);
+            const row = await record(`cluster ${name}`, async () => {
+              if (target === undefined) throw new Error('its Redis did not start');
+              const child = await spawnChild({ script: 'micro/cluster.ts', expectPort: false });
+              try {
+                const command: ClusterCommand = {
+                  target,
+                  events: config.cluster.events,
+                  streams: config.cluster.streams,
+                  subscribersPerStream: config.cluster.subscribersPerStream,
+                  payloadBytes: config.payloadBytes,
+                };
+                return await child.request<ClusterRow>({ cmd: 'run', ...command }, 300_000);
+              } finally {
+                await child.stop();
+                if (name === 'redis') await redis?.flushAll();
+              }
+            });
+            push(clusterRows, name, row);
+            if (row)
+              log(
+                `cluster  run ${run} ${name.padEnd(16)} appends ${Math.round(row.appendsPerSec)}/s  deliveries ${Math.round(row.deliveriesPerSec)}/s  bus messages ${row.busMessagesPerAppend.toFixed(2)} per append`,
+              );
+          }
+        }
+      } finally {
+        await cluster?.stop();
+      }
+    }
   } finally {
     await redis?.stop();
     rmSync(scratch, { recursive: true, force: true });
@@ -259,8 +299,23 @@ export async function runBench(config: BenchConfig, hooks: BenchHooks = {}): Pro
     seek,
     storm,
     append,
+    cluster: clusterRows,
     errors,
     durationMs: Date.now() - started,
+  };
+}
+
+function clusterTarget(
+  name: string,
+  redis: RedisServerHandle | null,
+  cluster: RedisClusterHandle | null,
+): ClusterTarget | undefined {
+  if (name === 'redis') return redis ? { kind: 'redis', url: redis.url } : undefined;
+  if (!cluster) return undefined;
+  return {
+    kind: 'cluster',
+    nodes: cluster.startupNodes.map((node) => ({ ...node })),
+    pubSub: name === 'cluster-classic' ? 'classic' : 'sharded',
   };
 }
 

@@ -38,7 +38,17 @@ export interface BenchConfig {
     readonly stallMs: number;
   };
   readonly append: { readonly stores: readonly string[]; readonly events: number };
+  /** One Redis vs a three-master cluster (each master with a replica): appends and fan-out. */
+  readonly cluster: {
+    readonly targets: readonly ClusterTargetName[];
+    readonly events: number;
+    readonly streams: number;
+    readonly subscribersPerStream: number;
+  };
 }
+
+export type ClusterTargetName = 'redis' | 'cluster-sharded' | 'cluster-classic';
+export const CLUSTER_TARGETS: readonly ClusterTargetName[] = ['redis', 'cluster-sharded', 'cluster-classic'];
 
 /** Framework contenders: the two limits, two peers, and our three adapters. */
 export const FRAMEWORK_CONTENDERS = [
@@ -91,6 +101,7 @@ const FULL: BenchConfig = {
     stallMs: 5_000,
   },
   append: { stores: STORES, events: 5_000 },
+  cluster: { targets: CLUSTER_TARGETS, events: 10_000, streams: 24, subscribersPerStream: 10 },
 };
 
 const QUICK: BenchConfig = {
@@ -110,6 +121,7 @@ const QUICK: BenchConfig = {
     stallMs: 3_000,
   },
   append: { stores: STORES, events: 1_000 },
+  cluster: { targets: CLUSTER_TARGETS, events: 2_000, streams: 12, subscribersPerStream: 5 },
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): BenchConfig {

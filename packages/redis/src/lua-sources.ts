@@ -71,7 +71,8 @@ end
  * Returns { server time ms, epoch, stored time ms, offset1, duplicate1, offset2, duplicate2, ... }, or only
  * { server time ms } when the deadline has passed (nothing written: the caller gave up already).
  */
-export const APPEND_SCRIPT = `${PRELUDE}
+function appendScript(publish: 'PUBLISH' | 'SPUBLISH'): string {
+  return `${PRELUDE}
 local clock = redis.call('TIME')
 local server_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local deadline = tonumber(ARGV[8])
@@ -153,7 +154,7 @@ if head >= first then
   if max_age > 0 then trim_by_age(now - max_age, head) end
   local note = { epoch = epoch, first = int(first), last = int(head), time = now_text }
   if inline then note.events = inline end
-  redis.call('PUBLISH', channel, cjson.encode(note))
+  redis.call('${publish}', channel, cjson.encode(note))
 end
 if remembered then
   redis.call('PEXPIRE', idem, window)
@@ -161,6 +162,15 @@ if remembered then
 end
 return results
 `;
+}
+
+/** Announces appends with classic `PUBLISH` (a cluster broadcasts it to every node). */
+export const APPEND_SCRIPT = appendScript('PUBLISH');
+/**
+ * The same script announcing with `SPUBLISH`: the channel shares the stream's hash tag, so the
+ * notification stays on the shard holding the stream (Redis 7). Same arguments, same reply.
+ */
+export const SHARDED_APPEND_SCRIPT = appendScript('SPUBLISH');
 
 /**
  * ARGV: 1 new epoch (used only if the stream has none), 2 now (ms), 3 max age ms (0 = none).

@@ -17,6 +17,14 @@ describe('redisStore options', () => {
     ['a negative idempotency window', { client, idempotencyWindowMs: -1 }],
     ['commandTimeoutMs 0', { client, commandTimeoutMs: 0 }],
     ['a clock that is not a function', { client, now: 5 }],
+    ['an unknown pubSub mode', { client, pubSub: 'broadcast' }],
+    ['a negative waitForReplicas', { client, waitForReplicas: -1 }],
+    ['a fractional waitForReplicas', { client, waitForReplicas: 0.5 }],
+    ['replicaWaitTimeoutMs 0', { client, replicaWaitTimeoutMs: 0 }],
+    [
+      'a replica wait as long as the command timeout',
+      { client, waitForReplicas: 1, replicaWaitTimeoutMs: 2_000, commandTimeoutMs: 2_000 },
+    ],
   ])('refuses %s with INVALID_OPTION', (_, options) => {
     let thrown: unknown;
     try {
@@ -36,7 +44,13 @@ describe('redisStore options', () => {
       commandTimeoutMs: 2_000,
       resubscribeGraceMs: 1_000,
       notificationInlineBytes: 16_384,
+      pubSub: 'classic',
+      waitForReplicas: 0,
+      replicaWaitTimeoutMs: 500,
     });
+    // A replica wait always fits in the command's budget, and is never 0 (WAIT 0 waits forever).
+    expect(redisStore({ client, commandTimeoutMs: 1 }).options.replicaWaitTimeoutMs).toBe(1);
+    expect(redisStore({ client, commandTimeoutMs: 600 }).options.replicaWaitTimeoutMs).toBe(300);
   });
 
   it('refuses stream names that would break hash tags or keys', async () => {

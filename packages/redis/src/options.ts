@@ -41,6 +41,25 @@ export interface RedisStoreOptions extends RetentionOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * How notifications travel. `'sharded'` (`SPUBLISH`/`SSUBSCRIBE`, Redis 7) keeps a stream's
+   * notifications on the shard that holds it; classic `PUBLISH` is broadcast to every node of a
+   * cluster. Every process on the same streams must use the same mode.
+   * @default 'sharded' with a `Cluster` client, `'classic'` with a `Redis` client
+   */
+  readonly pubSub?: 'sharded' | 'classic';
+  /**
+   * After each append, wait (`WAIT`) until this many replicas have it, so a failover to one of
+   * them keeps it. When fewer confirm within `replicaWaitTimeoutMs`, the append fails with
+   * `STORE_UNAVAILABLE` although the master stored it: retry with the same `idempotencyKey`.
+   * @default 0 (asynchronous replication: a failover may drop the newest appends)
+   */
+  readonly waitForReplicas?: number;
+  /**
+   * Longest `WAIT` for `waitForReplicas`; must be shorter than `commandTimeoutMs`.
+   * @default 500
+   */
+  readonly replicaWaitTimeoutMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -55,6 +74,10 @@ export interface ResolvedOptions {
   readonly resubscribeGraceMs: number;
   readonly notificationInlineBytes: number;
   readonly now: () => number;
+  readonly pubSub: 'sharded' | 'classic';
+  /** 0 = no WAIT after appends. */
+  readonly waitForReplicas: number;
+  readonly replicaWaitTimeoutMs: number;
 }
 
 const STORE = 'redisStore';
@@ -87,6 +110,32 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
     );
   }
   const retention = resolveRetentionOptions(STORE, options);
+  const pubSub = options.pubSub ?? (client.isCluster ? 'sharded' : 'classic');
+  if (pubSub !== 'sharded' && pubSub !== 'classic') {
+    invalid(`pubSub must be 'sharded' or 'classic', got ${JSON.stringify(pubSub)}`);
+  }
+  const commandTimeoutMs = wholeNumberOption(STORE, 'commandTimeoutMs', options.commandTimeoutMs, {
+    fallback: 2_000,
+    min: 1,
+  });
+  const waitForReplicas = wholeNumberOption(STORE, 'waitForReplicas', options.waitForReplicas, {
+    fallback: 0,
+    min: 0,
+  });
+  const replicaWaitTimeoutMs = wholeNumberOption(
+    STORE,
+    'replicaWaitTimeoutMs',
+    options.replicaWaitTimeoutMs,
+    {
+      fallback: Math.max(1, Math.min(500, Math.floor(commandTimeoutMs / 2))),
+      min: 1,
+    },
+  );
+  if (waitForReplicas > 0 && replicaWaitTimeoutMs >= commandTimeoutMs) {
+    invalid(
+      `replicaWaitTimeoutMs (${replicaWaitTimeoutMs}) must be shorter than commandTimeoutMs (${commandTimeoutMs}), or the append times out while Redis still waits`,
+    );
+  }
   return {
     client,
     keyPrefix,
@@ -94,10 +143,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
     // The scripts read 0 as "no age limit".
     maxAgeMs: retention.maxAgeMs ?? 0,
     idempotencyWindowMs: retention.idempotencyWindowMs,
-    commandTimeoutMs: wholeNumberOption(STORE, 'commandTimeoutMs', options.commandTimeoutMs, {
-      fallback: 2_000,
-      min: 1,
-    }),
+    commandTimeoutMs,
     resubscribeGraceMs: wholeNumberOption(STORE, 'resubscribeGraceMs', options.resubscribeGraceMs, {
       fallback: 1_000,
       min: 0,
@@ -109,5 +155,8 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
       { fallback: 16_384, min: 0 },
     ),
     now: clock(options.now),
+    pubSub,
+    waitForReplicas,
+    replicaWaitTimeoutMs,
   };
 }

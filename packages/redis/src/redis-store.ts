@@ -2,6 +2,7 @@ import {
   type AppendInput,
   type AppendResult,
   type EventStore,
+  isResumableSseError,
   ResumableSseError,
   type StoredEvent,
   type StoreSubscriber,
@@ -14,17 +15,21 @@ import {
   assertValidStreamName,
   closedSubscription,
 } from '@resumable-sse/core/store-kit';
+import type { Cluster } from 'ioredis';
 import { guarded } from './availability.ts';
+import { ClusterSubscriber } from './cluster-subscriber.ts';
 import { type RawEntry, startAfter, toStoredEvents } from './entries.ts';
 import { type StreamKeys, scriptKeys, streamKeys } from './keys.ts';
 import { type ChannelHost, LiveChannel } from './live-channel.ts';
 import { LuaScript } from './lua-script.ts';
-import { APPEND_SCRIPT, POSITION_SCRIPT } from './lua-sources.ts';
+import { APPEND_SCRIPT, POSITION_SCRIPT, SHARDED_APPEND_SCRIPT } from './lua-sources.ts';
 import { type RedisStoreOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { ServerClock } from './server-clock.ts';
-import { SharedSubscriber } from './shared-subscriber.ts';
+import { type NotificationListener, SharedSubscriber } from './shared-subscriber.ts';
+import { waitForReplicas } from './wait-for-replicas.ts';
 
 const appendScript = new LuaScript(APPEND_SCRIPT);
+const shardedAppendScript = new LuaScript(SHARDED_APPEND_SCRIPT);
 const positionScript = new LuaScript(POSITION_SCRIPT);
 /** Index of the deadline in the append script's ARGV (0-based here, ARGV[8] in Lua). */
 const DEADLINE_ARG = 7;
@@ -41,21 +46,28 @@ function deadlineMargin(timeoutMs: number): number {
 export class RedisStore implements EventStore {
   readonly kind = 'redis';
   readonly options: ResolvedOptions;
-  readonly #subscriber: SharedSubscriber;
+  readonly #subscriber: NotificationListener;
+  readonly #appendScript: LuaScript;
   readonly #channels = new Map<string, LiveChannel>();
   readonly #host: ChannelHost;
   readonly #serverClock = new ServerClock();
+  /** Settles once the server was found to have sharded Pub/Sub (only asked in that mode). */
+  #shardedChecked: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
     this.options = resolveOptions(options);
-    this.#subscriber = new SharedSubscriber(
-      this.options.client,
-      this.options.commandTimeoutMs,
-      this.options.resubscribeGraceMs,
-    );
+    const { client, commandTimeoutMs, resubscribeGraceMs, pubSub } = this.options;
+    this.#subscriber =
+      pubSub === 'sharded' && client.isCluster
+        ? new ClusterSubscriber(client as Cluster, commandTimeoutMs, resubscribeGraceMs)
+        : new SharedSubscriber(client, commandTimeoutMs, resubscribeGraceMs, pubSub === 'sharded');
+    this.#appendScript = pubSub === 'sharded' ? shardedAppendScript : appendScript;
     this.#host = {
-      listen: (name, channel) => this.#subscriber.listen(name, channel),
+      listen: async (name, channel) => {
+        await this.#assertShardedPubSub();
+        return this.#subscriber.listen(name, channel);
+      },
       unlisten: (name, channel) => this.#subscriber.unlisten(name, channel),
       position: (stream) => this.position(stream),
       readWithEpoch: (stream, after, limit) => this.#readWithEpoch(stream, after, limit),
@@ -76,6 +88,8 @@ export class RedisStore implements EventStore {
     const keys = this.keysOf(stream);
     assertValidAppendInputs(events);
     if (events.length === 0) return [];
+    // Before anything is written: a script that fails at SPUBLISH would leave its XADDs behind.
+    await this.#assertShardedPubSub();
     const { client, commandTimeoutMs, maxEvents, maxAgeMs, idempotencyWindowMs, notificationInlineBytes } =
       this.options;
     const args: (string | number)[] = [
@@ -104,7 +118,7 @@ export class RedisStore implements EventStore {
       args[DEADLINE_ARG] = Math.floor(
         this.#serverClock.toServer(sentAt + remainingMs - deadlineMargin(commandTimeoutMs)),
       );
-      const result = (await appendScript.run(client, scriptKeys(keys), args)) as [
+      const result = (await this.#appendScript.run(client, scriptKeys(keys), args)) as [
         number,
         string,
         ...number[],
@@ -118,6 +132,7 @@ export class RedisStore implements EventStore {
         `Redis ran the append after its ${commandTimeoutMs} ms deadline and refused it (nothing stored); retry`,
       );
     }
+    if (this.options.waitForReplicas > 0) await waitForReplicas(this.options, keys.log);
     const epoch = reply[1];
     const time = Number(reply[2]);
     const results: AppendResult[] = [];
@@ -209,6 +224,29 @@ export class RedisStore implements EventStore {
     if (epochError) throw epochError;
     if (rangeError) throw rangeError;
     return { epoch, events: toStoredEvents(entries) };
+  }
+
+  /** `pubSub: 'sharded'` on a server without SPUBLISH (before Redis 7) is a setup error, said once. */
+  #assertShardedPubSub(): Promise<void> {
+    if (this.options.pubSub !== 'sharded') return Promise.resolve();
+    this.#shardedChecked ??= this.#checkShardedPubSub().catch((error: unknown) => {
+      // A server that could not be asked is asked again next time; a missing command stays an error.
+      if (!isResumableSseError(error, 'INVALID_OPTION')) this.#shardedChecked = undefined;
+      throw error;
+    });
+    return this.#shardedChecked;
+  }
+
+  async #checkShardedPubSub(): Promise<void> {
+    const client = this.options.client;
+    const info = (await guarded(client, this.options.commandTimeoutMs, 'check for sharded Pub/Sub', () =>
+      client.call('COMMAND', 'INFO', 'SPUBLISH'),
+    )) as unknown[];
+    if (Array.isArray(info) && info[0] != null) return;
+    throw new ResumableSseError(
+      'INVALID_OPTION',
+      "redisStore: pubSub 'sharded' needs SPUBLISH/SSUBSCRIBE (Redis 7 or newer), which this server does not have; pass pubSub: 'classic' (in every process on the same streams)",
+    );
   }
 
   #assertOpen(): void {

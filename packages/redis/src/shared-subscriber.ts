@@ -5,13 +5,23 @@ import type { LiveChannel } from './live-channel.ts';
 import { parseNotification } from './notification.ts';
 import type { RedisStoreClient } from './options.ts';
 
+/** What the store needs from its notification listener, whichever Pub/Sub flavour it uses. */
+export interface NotificationListener {
+  /** Resolves once the server confirmed the subscription to `channelName`. */
+  listen(channelName: string, channel: LiveChannel): Promise<void>;
+  unlisten(channelName: string, channel: LiveChannel): void;
+  close(): Promise<void>;
+}
+
 /**
  * The store's one Pub/Sub connection, shared by every stream and every subscriber in the
  * process: Redis connections stay at "the app's client + 1" however many subscribers there are.
  * Channels are subscribed while at least one local subscriber wants them.
  */
-export class SharedSubscriber {
+export class SharedSubscriber implements NotificationListener {
   readonly #source: RedisStoreClient;
+  /** `SSUBSCRIBE` instead of `SUBSCRIBE` (on a standalone server; a cluster uses `ClusterSubscriber`). */
+  readonly #sharded: boolean;
   readonly #timeoutMs: number;
   readonly #graceMs: number;
   readonly #channels = new Map<string, LiveChannel>();
@@ -22,8 +32,9 @@ export class SharedSubscriber {
   #graceTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(source: RedisStoreClient, timeoutMs: number, graceMs: number) {
+  constructor(source: RedisStoreClient, timeoutMs: number, graceMs: number, sharded = false) {
     this.#source = source;
+    this.#sharded = sharded;
     this.#timeoutMs = timeoutMs;
     this.#graceMs = graceMs;
   }
@@ -38,7 +49,7 @@ export class SharedSubscriber {
       // Redis answers the app's client, so it is back: reconnect now rather than after the backoff.
       connection.connect().catch(() => {});
     }
-    await guarded(connection, this.#timeoutMs, 'subscribe', () => connection.subscribe(channelName));
+    await guarded(connection, this.#timeoutMs, 'subscribe', () => this.#subscribe(connection, [channelName]));
   }
 
   unlisten(channelName: string, channel: LiveChannel): void {
@@ -46,7 +57,9 @@ export class SharedSubscriber {
     this.#channels.delete(channelName);
     const connection = this.#connection;
     // While disconnected there is nothing to undo: reconnecting resubscribes only what is still listed.
-    if (connection?.status === 'ready') connection.unsubscribe(channelName).catch(() => {});
+    if (connection?.status !== 'ready') return;
+    const done = this.#sharded ? connection.sunsubscribe(channelName) : connection.unsubscribe(channelName);
+    done.catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -61,7 +74,7 @@ export class SharedSubscriber {
   #connect(): RedisStoreClient {
     if (this.#connection) return this.#connection;
     const connection = duplicateForPubSub(this.#source);
-    connection.on('message', (channelName: string, message: string) => {
+    connection.on(this.#sharded ? 'smessage' : 'message', (channelName: string, message: string) => {
       const channel = this.#channels.get(channelName);
       if (channel === undefined) return;
       const note = parseNotification(message);
@@ -84,13 +97,16 @@ export class SharedSubscriber {
     this.#graceTimer = undefined;
     if (!recovered || this.#channels.size === 0) return;
     const channels = [...this.#channels.values()];
-    connection
-      .subscribe(...this.#channels.keys())
+    this.#subscribe(connection, [...this.#channels.keys()])
       .then(() => {
         const deadline = Date.now() + Math.max(this.#graceMs, this.#timeoutMs);
         for (const channel of channels) void channel.resume(deadline);
       })
       .catch((error: unknown) => this.#closeAll({ code: 'store-unavailable', error }));
+  }
+
+  #subscribe(connection: RedisStoreClient, names: string[]): Promise<unknown> {
+    return this.#sharded ? connection.ssubscribe(...names) : connection.subscribe(...names);
   }
 
   #onConnectionLost(): void {
@@ -119,5 +135,6 @@ export class SharedSubscriber {
 function duplicateForPubSub(client: RedisStoreClient): RedisStoreClient {
   if (client.isCluster) return (client as Cluster).duplicate();
   // Resubscribing is ours to do: only channels still wanted, each followed by an epoch check and gap fill.
-  return (client as Redis).duplicate({ autoResubscribe: false });
+  // No keyPrefix: ioredis would prefix SSUBSCRIBE's channel, while the script publishes it as given.
+  return (client as Redis).duplicate({ autoResubscribe: false, keyPrefix: '' });
 }

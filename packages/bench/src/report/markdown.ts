@@ -40,6 +40,7 @@ export function renderMarkdown(results: BenchResults): string {
   out.push(...seekSection(results), '');
   out.push(...stormSection(results), '');
   out.push(...appendSection(results), '');
+  out.push(...clusterSection(results), '');
   if (results.errors.length > 0) {
     out.push(
       '## Measurements that failed',
@@ -370,6 +371,36 @@ function appendSection(results: BenchResults): string[] {
         'batches of 100 /s',
         ...keys.map((key) => `÷ ${key}`),
       ],
+      rows,
+    ),
+  ];
+}
+
+function clusterSection(results: BenchResults): string[] {
+  const { config } = results;
+  const keys = config.cluster.targets;
+  if (keys.length === 0) return [];
+  const rows = keys.map((key) => [
+    key,
+    count(medianOf(results.cluster, key, (row) => row.appendsPerSec)),
+    count(medianOf(results.cluster, key, (row) => row.deliveriesPerSec)),
+    fixed(
+      medianOf(results.cluster, key, (row) => row.busMessagesPerAppend),
+      2,
+    ),
+    ...matrix(results.cluster, keys, key, (row) => row.appendsPerSec),
+  ]);
+  return [
+    '## 7. One Redis vs a three-master cluster',
+    '',
+    `The Redis store on one \`redis-server\` and on a Redis Cluster of three masters with a replica each, all on this machine; ` +
+      `${config.payloadBytes}-byte events, no HTTP. Appends: 32 appenders at once over ${config.cluster.streams} streams. ` +
+      `Fan-out: the same appends while another store holds ${config.cluster.subscribersPerStream} live subscribers per stream. ` +
+      'Bus messages: notifications the cluster nodes received from each other per append (classic `PUBLISH` goes to every node, ' +
+      'sharded `SPUBLISH` only to the stream\'s shard). "÷ X" compares the append rate.',
+    '',
+    table(
+      ['target', 'appends /s', 'deliveries /s', 'bus messages per append', ...keys.map((key) => `÷ ${key}`)],
       rows,
     ),
   ];
