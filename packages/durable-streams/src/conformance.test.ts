@@ -13,11 +13,14 @@ const ADAPTERS: readonly AdapterName[] = ['hono', 'express', 'fastify'];
 
 function combinations(spec: string | undefined): [StoreName, AdapterName][] {
   if (spec === undefined || spec === '') return [['memory', 'hono']];
-  if (spec === 'all') return STORES.flatMap((store) => ADAPTERS.map((adapter): [StoreName, AdapterName] => [store, adapter]));
+  if (spec === 'all')
+    return STORES.flatMap((store) => ADAPTERS.map((adapter): [StoreName, AdapterName] => [store, adapter]));
   return spec.split(',').map((pair) => {
     const [store, adapter] = pair.trim().split(':') as [StoreName, AdapterName];
     if (!STORES.includes(store) || !ADAPTERS.includes(adapter)) {
-      throw new Error(`DURABLE_STREAMS_CONFORMANCE: "${pair}" is not store:adapter with a store of ${STORES.join('|')} and an adapter of ${ADAPTERS.join('|')}.`);
+      throw new Error(
+        `DURABLE_STREAMS_CONFORMANCE: "${pair}" is not store:adapter with a store of ${STORES.join('|')} and an adapter of ${ADAPTERS.join('|')}.`,
+      );
     }
     return [store, adapter];
   });

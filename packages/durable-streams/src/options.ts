@@ -19,6 +19,8 @@ export interface DurableStreamsOptions {
   readonly maxReadBytes?: number;
   /** Clock, for TTLs and cursors. @default Date.now */
   readonly now?: () => number;
+  /** Aborting it ends every open long-poll and SSE response (for a graceful shutdown). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ResolvedOptions {
@@ -29,6 +31,7 @@ export interface ResolvedOptions {
   readonly maxBodyBytes: number;
   readonly maxReadBytes: number;
   readonly now: () => number;
+  readonly signal: AbortSignal | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -53,5 +56,6 @@ export function resolveOptions(options: DurableStreamsOptions): ResolvedOptions 
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 16 * 1024 * 1024),
     maxReadBytes: positive('maxReadBytes', options.maxReadBytes, 1024 * 1024),
     now: options.now ?? Date.now,
+    signal: options.signal,
   };
 }

@@ -41,7 +41,10 @@ export function serveSse(
   if (base64) headers.set('Stream-SSE-Data-Encoding', 'base64');
 
   const abort = new AbortController();
-  request.signal.addEventListener('abort', () => abort.abort(), { once: true });
+  for (const signal of [request.signal, options.signal]) {
+    if (signal?.aborted) abort.abort();
+    signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  }
   let cursor = query.cursor;
 
   const body = new ReadableStream<Uint8Array>({
