@@ -1,7 +1,7 @@
 import { DurableStream, type LiveMode, stream } from '@durable-streams/client';
 import { memoryStore } from '@resumable-sse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdapterName, type RunningServer, startServer } from './test-support/servers.ts';
+import { type AdapterName, type RunningServer, startServer, TEST_TIMINGS } from './test-support/servers.ts';
 import { MEMORY_MAX_EVENTS } from './test-support/stores.ts';
 
 /**
@@ -16,7 +16,7 @@ for (const adapter of ADAPTERS) {
     const store = memoryStore({ maxEvents: MEMORY_MAX_EVENTS });
     let server: RunningServer;
     beforeAll(async () => {
-      server = await startServer(adapter, store);
+      server = await startServer(adapter, store, { ...TEST_TIMINGS, maxBodyBytes: 16 * 1024 });
     });
     afterAll(async () => {
       await server.close();
@@ -47,6 +47,20 @@ for (const adapter of ADAPTERS) {
         expect(items).toEqual([1, 2, 3]);
       });
     }
+
+    it('refuses a body over maxBodyBytes with 413 over HTTP and keeps the stream as it was', async () => {
+      const url = `${server.baseUrl}/v1/stream/${adapter}-big`;
+      expect(
+        (await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'kept' })).status,
+      ).toBe(201);
+      const big = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x'.repeat(64 * 1024),
+      });
+      expect(big.status).toBe(413);
+      expect(await (await fetch(`${url}?offset=-1`)).text()).toBe('kept');
+    });
 
     it('keeps binary appends byte-exact and answers HEAD with the tail', async () => {
       const url = `${server.baseUrl}/v1/stream/${adapter}-bytes`;

@@ -1,8 +1,9 @@
 import type { AppendInput } from '@resumable-sse/core';
-import { isJsonStream, jsonMessages, readBody } from './body.ts';
+import { isJsonStream, jsonMessages } from './body.ts';
 import { type Context, liveState, tailOffset } from './context.ts';
 import { badRequest, DurableStreamsError } from './errors.ts';
 import { closeRecord, dataRecord, textRecord, type WriterTag } from './log-records.ts';
+import type { ProtocolRequest } from './protocol-request.ts';
 import {
   checkedContentType,
   closeFlag,
@@ -78,13 +79,13 @@ function producerResponse(
   return new Response(null, { status, headers });
 }
 
-export async function handlePost(context: Context, request: Request, key: string): Promise<Response> {
+export async function handlePost(context: Context, request: ProtocolRequest, key: string): Promise<Response> {
   const { registry, options } = context;
   const contentType = checkedContentType(request.headers.get('content-type'));
   const close = closeFlag(request.headers);
   const producer = producerHeaders(request.headers);
   const streamSeq = request.headers.get('stream-seq') ?? undefined;
-  const body = await readBody(request, options.maxBodyBytes);
+  const body = await request.readBody(options.maxBodyBytes);
   if (body.byteLength === 0 && !close) {
     throw badRequest('An append needs a body; to close the stream send Stream-Closed: true.');
   }
@@ -160,7 +161,7 @@ export async function handlePost(context: Context, request: Request, key: string
       };
     }
     const results = await context.store.append(key, records);
-    const after = await registry.current(key);
+    const after = registry.applyAppended(state, records, results) ? state : await registry.current(key);
     if (results[0]?.duplicate === true) return producerResponse(204, after, producer);
     const status = producer !== undefined && body.byteLength > 0 ? 200 : 204;
     return producerResponse(status, after, producer);

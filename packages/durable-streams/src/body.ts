@@ -1,34 +1,5 @@
-import { badRequest, DurableStreamsError } from './errors.ts';
+import { badRequest } from './errors.ts';
 import { isJsonType } from './request-headers.ts';
-
-/**
- * Reads a request body, refusing more than `limit` bytes before buffering them.
- * @throws {DurableStreamsError} `PAYLOAD_TOO_LARGE` (413).
- */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new DurableStreamsError(
-      'PAYLOAD_TOO_LARGE',
-      `Request body is over ${limit} bytes; split it into several appends.`,
-    );
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw tooLarge();
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,5 +1,5 @@
 import type { AppendInput } from '@resumable-sse/core';
-import { isJsonStream, jsonMessages, readBody } from './body.ts';
+import { isJsonStream, jsonMessages } from './body.ts';
 import { type Context, metadataHeaders, streamKey } from './context.ts';
 import { badRequest, DurableStreamsError } from './errors.ts';
 import { streamStatus } from './lifecycle.ts';
@@ -15,6 +15,7 @@ import {
 } from './log-records.ts';
 import { parseOffset } from './offsets.ts';
 import { acceptedTags, originOf, readPositions, tailPosition } from './positions.ts';
+import type { HeaderReader, ProtocolRequest } from './protocol-request.ts';
 import type { DataRecord } from './read-range.ts';
 import {
   checkedContentType,
@@ -33,7 +34,7 @@ interface ForkRequest {
   readonly subOffset: number;
 }
 
-function forkRequest(headers: Headers): ForkRequest | undefined {
+function forkRequest(headers: HeaderReader): ForkRequest | undefined {
   const from = headers.get('stream-forked-from');
   const offset = headers.get('stream-fork-offset') ?? undefined;
   const subOffset = decimalHeader('Stream-Fork-Sub-Offset', headers.get('stream-fork-sub-offset'));
@@ -138,18 +139,13 @@ async function planFork(
   return { origin, prefix };
 }
 
-export async function handlePut(
-  context: Context,
-  request: Request,
-  url: URL,
-  key: string,
-): Promise<Response> {
+export async function handlePut(context: Context, request: ProtocolRequest, key: string): Promise<Response> {
   const { registry, options } = context;
   const givenType = checkedContentType(request.headers.get('content-type'));
   const expiry = expiryHeaders(request.headers);
   const closed = closeFlag(request.headers);
   const fork = forkRequest(request.headers);
-  const body = await readBody(request, options.maxBodyBytes);
+  const body = await request.readBody(options.maxBodyBytes);
 
   return registry.exclusive(key, async () => {
     const now = options.now();
@@ -215,14 +211,14 @@ export async function handlePut(
     }
 
     if (closed) records.push(closeRecord(undefined));
-    await context.store.append(key, records);
+    const results = await context.store.append(key, records);
     // The source learns of the fork only once the fork exists, so a refused fork holds nothing.
-    if (source !== undefined) await context.store.append(source.key, [refRecord(url.pathname)]);
-    const state = await registry.current(key);
+    if (source !== undefined) await context.store.append(source.key, [refRecord(request.url.pathname)]);
+    const state = registry.applyAppended(existing, records, results) ? existing : await registry.current(key);
     registry.touch(state);
     const headers = baseHeaders();
     metadataHeaders(state, headers);
-    headers.set('Location', url.href);
+    headers.set('Location', request.url.href);
     return new Response(null, { status: 201, headers });
   });
 }

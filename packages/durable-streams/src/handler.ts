@@ -5,12 +5,18 @@ import { handlePut } from './create.ts';
 import { DurableStreamsError } from './errors.ts';
 import { deleteRecord } from './log-records.ts';
 import { type DurableStreamsOptions, resolveOptions } from './options.ts';
+import { fromWebRequest, type ProtocolRequest } from './protocol-request.ts';
 import { handleGet, handleHead } from './read.ts';
 import { baseHeaders, NO_STORE, preflightHeaders } from './response-headers.ts';
 import { StreamRegistry } from './stream-state.ts';
 
-/** A Web Fetch handler: every framework adapter hands it a `Request` and sends back its `Response`. */
-export type DurableStreamsHandler = (request: Request) => Promise<Response>;
+/**
+ * A Web Fetch handler: Fetch frameworks hand it a `Request` and send back its `Response`. `serve`
+ * takes the protocol's own request view, which the Node entry point builds without Web streams.
+ */
+export type DurableStreamsHandler = ((request: Request) => Promise<Response>) & {
+  readonly serve: (request: ProtocolRequest) => Promise<Response>;
+};
 
 /**
  * Creates the protocol handler over one store. Streams are named by their URL path, so mount it
@@ -27,23 +33,23 @@ export function createDurableStreamsHandler(options: DurableStreamsOptions): Dur
     store: resolved.store,
     registry: new StreamRegistry(resolved.store, resolved.now),
   };
-  return async (request) => {
+  const serve = async (request: ProtocolRequest): Promise<Response> => {
     try {
       return await route(context, request);
     } catch (error) {
       return errorResponse(error);
     }
   };
+  return Object.assign((request: Request) => serve(fromWebRequest(request)), { serve });
 }
 
-async function route(context: Context, request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  const key = streamKey(url.pathname);
+async function route(context: Context, request: ProtocolRequest): Promise<Response> {
+  const key = streamKey(request.url.pathname);
   switch (request.method) {
     case 'OPTIONS':
       return new Response(null, { status: 204, headers: preflightHeaders() });
     case 'PUT':
-      return handlePut(context, request, url, key);
+      return handlePut(context, request, key);
     case 'POST':
       return handlePost(context, request, key);
     case 'DELETE':
@@ -51,7 +57,7 @@ async function route(context: Context, request: Request): Promise<Response> {
     case 'HEAD':
       return handleHead(context, key);
     case 'GET':
-      return handleGet(context, request, url, key);
+      return handleGet(context, request, key);
     default: {
       const response = errorResponse(
         new DurableStreamsError('METHOD_NOT_ALLOWED', `${request.method} is not part of the protocol.`),

@@ -1,41 +1,49 @@
 /**
  * `@resumable-sse/durable-streams/node`: the protocol on Node's `http` types, for Express, Fastify
- * or a bare `http.createServer`. It turns the request into a Web `Request`, runs the one protocol
- * handler, and streams its `Response` back with backpressure.
+ * or a bare `http.createServer`. The request is read straight from `IncomingMessage` (no Web
+ * stream in between); a streamed answer (SSE) is written with backpressure.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import type { DurableStreamsHandler } from './handler.ts';
+import { collectBody, type ProtocolRequest } from './protocol-request.ts';
 
 export type NodeDurableStreamsHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
-function requestUrl(request: IncomingMessage): string {
+function requestUrl(request: IncomingMessage): URL {
   // Express strips its mount path from `url`; the stream's name is the whole path.
   const path = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '/';
   const host = request.headers.host ?? 'localhost';
   const secure = (request.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
-  return `${secure ? 'https' : 'http'}://${host}${path}`;
-}
-
-function toWebRequest(request: IncomingMessage, signal: AbortSignal): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || name.startsWith(':')) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
+  try {
+    return new URL(path, `${secure ? 'https' : 'http'}://${host}`);
+  } catch {
+    // A Host header that is not a host: the stream's path is all the protocol needs.
+    return new URL(path, 'http://localhost');
   }
-  const method = request.method ?? 'GET';
-  const hasBody = method !== 'GET' && method !== 'HEAD';
-  return new Request(requestUrl(request), {
-    method,
-    headers,
-    signal,
-    ...(hasBody ? { body: Readable.toWeb(request) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
-  } as RequestInit);
 }
 
-async function writeBody(
+function nodeRequest(request: IncomingMessage, signal: AbortSignal): ProtocolRequest {
+  return {
+    method: request.method ?? 'GET',
+    url: requestUrl(request),
+    headers: {
+      get(name) {
+        const value = request.headers[name.toLowerCase()];
+        if (value === undefined) return null;
+        return Array.isArray(value) ? value.join(', ') : value;
+      },
+    },
+    signal,
+    readBody(limit) {
+      const declared = request.headers['content-length'] ?? null;
+      // Past the limit the rest is not read: Node discards it once the answer is sent.
+      return collectBody(declared, request, limit, () => request.pause());
+    },
+  };
+}
+
+async function writeStream(
   body: ReadableStream<Uint8Array>,
   response: ServerResponse,
   signal: AbortSignal,
@@ -48,7 +56,7 @@ async function writeBody(
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done || signal.aborted) break;
       if (!response.write(value)) {
         await new Promise<void>((resolve) => {
           const settle = () => {
@@ -60,7 +68,6 @@ async function writeBody(
           response.on('close', settle);
         });
       }
-      if (signal.aborted) break;
     }
   } catch {
     // The client went away mid-stream; nothing left to tell it.
@@ -76,16 +83,27 @@ export function toNodeHandler(handler: DurableStreamsHandler): NodeDurableStream
     response.on('close', () => {
       if (!response.writableFinished) abort.abort();
     });
-    const webResponse = await handler(toWebRequest(request, abort.signal));
+    const answer = await handler.serve(nodeRequest(request, abort.signal));
     const headers: Record<string, string> = {};
-    webResponse.headers.forEach((value, name) => {
+    answer.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    response.writeHead(webResponse.status, headers);
-    if (request.method !== 'HEAD' && webResponse.body !== null) {
-      response.flushHeaders();
-      await writeBody(webResponse.body, response, abort.signal);
+    if (answer.body === null || request.method === 'HEAD') {
+      response.writeHead(answer.status, headers);
+      response.end();
+      return;
     }
-    response.end();
+    if (answer.headers.get('content-type') === 'text/event-stream') {
+      response.writeHead(answer.status, headers);
+      response.flushHeaders();
+      await writeStream(answer.body, response, abort.signal);
+      response.end();
+      return;
+    }
+    // A catch-up read is already whole: one write, with its length.
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    headers['content-length'] = String(bytes.byteLength);
+    response.writeHead(answer.status, headers);
+    response.end(bytes);
   };
 }

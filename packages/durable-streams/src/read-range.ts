@@ -11,7 +11,8 @@ export interface RangeRead {
   readonly complete: boolean;
 }
 
-const PAGE = 500;
+const MAX_PAGE = 500;
+const FIRST_PAGE = 16;
 
 /**
  * Data records with offsets in (`after`, `until`], stopping once about `maxBytes` of payload is
@@ -27,8 +28,9 @@ export async function readRange(
   const records: DataRecord[] = [];
   let end = after;
   let bytes = 0;
+  let page = FIRST_PAGE;
   while (end < until) {
-    const events = await store.readAfter(key, end, Math.min(PAGE, until - end));
+    const events = await store.readAfter(key, end, Math.min(page, until - end));
     // Nothing retained up to `until`: the records were dropped by retention, so there is nothing to send.
     if (events.length === 0) return { records, end: until, complete: true };
     for (const event of events) {
@@ -43,6 +45,10 @@ export async function readRange(
       }
       end = event.offset;
     }
+    // Size the next page by what records weighed so far, so a byte budget is not read many times over.
+    const average = records.length === 0 ? 0 : bytes / records.length;
+    page =
+      average === 0 ? MAX_PAGE : Math.max(1, Math.min(MAX_PAGE, Math.ceil((maxBytes - bytes) / average)));
   }
   return { records, end: Math.max(end, until), complete: true };
 }

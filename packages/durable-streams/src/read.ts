@@ -5,6 +5,7 @@ import { DurableStreamsError } from './errors.ts';
 import { payloadBytes } from './log-records.ts';
 import { formatOffset } from './offsets.ts';
 import { readPositions, startPosition, tailPosition } from './positions.ts';
+import type { ProtocolRequest } from './protocol-request.ts';
 import type { DataRecord } from './read-range.ts';
 import { baseHeaders, CACHEABLE, NO_STORE } from './response-headers.ts';
 import { serveSse } from './sse.ts';
@@ -52,7 +53,8 @@ export function renderBody(
       .filter((text) => text !== '')
       .join(',')}]`;
   }
-  if (records.length === 1) return payloadBytes(records[0]!);
+  // Text records are joined as text and encoded once by the Response.
+  if (records.every((record) => !record.base64)) return records.map((record) => record.payload).join('');
   return Buffer.concat(records.map(payloadBytes));
 }
 
@@ -64,13 +66,8 @@ export async function handleHead(context: Context, key: string): Promise<Respons
   return new Response(null, { status: 200, headers });
 }
 
-export async function handleGet(
-  context: Context,
-  request: Request,
-  url: URL,
-  key: string,
-): Promise<Response> {
-  const query = readQuery(url);
+export async function handleGet(context: Context, request: ProtocolRequest, key: string): Promise<Response> {
+  const query = readQuery(request.url);
   const { registry, options } = context;
   let state = await liveState(context, key);
   registry.touch(state);

@@ -1,4 +1,5 @@
 import { badRequest, DurableStreamsError } from './errors.ts';
+import type { HeaderReader } from './protocol-request.ts';
 
 /** `application/octet-stream` when a PUT names no type, as the protocol allows. */
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -49,7 +50,7 @@ export interface Expiry {
   readonly expiresAt: string | undefined;
 }
 
-export function expiryHeaders(headers: Headers): Expiry {
+export function expiryHeaders(headers: HeaderReader): Expiry {
   const ttlSeconds = decimalHeader('Stream-TTL', headers.get('stream-ttl'));
   const expiresAt = headers.get('stream-expires-at') ?? undefined;
   if (ttlSeconds !== undefined && expiresAt !== undefined) {
@@ -68,7 +69,7 @@ export interface ProducerHeaders {
 }
 
 /** All three producer headers or none. */
-export function producerHeaders(headers: Headers): ProducerHeaders | undefined {
+export function producerHeaders(headers: HeaderReader): ProducerHeaders | undefined {
   const id = headers.get('producer-id');
   const epoch = headers.get('producer-epoch');
   const seq = headers.get('producer-seq');
@@ -85,7 +86,7 @@ export function producerHeaders(headers: Headers): ProducerHeaders | undefined {
 }
 
 /** `Stream-Closed: true` (case-insensitive); any other value is a mistake worth a 400. */
-export function closeFlag(headers: Headers): boolean {
+export function closeFlag(headers: HeaderReader): boolean {
   const raw = headers.get('stream-closed');
   if (raw === null) return false;
   const value = raw.trim().toLowerCase();

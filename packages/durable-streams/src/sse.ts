@@ -2,6 +2,7 @@ import { type Context, liveState } from './context.ts';
 import { nextCursor } from './cursor.ts';
 import { formatOffset } from './offsets.ts';
 import { readPositions, tailPosition } from './positions.ts';
+import type { ProtocolRequest } from './protocol-request.ts';
 import { type ReadQuery, renderBody } from './read.ts';
 import { isTextType } from './request-headers.ts';
 import { baseHeaders } from './response-headers.ts';
@@ -26,7 +27,7 @@ function dataEvent(payload: string): string {
  */
 export function serveSse(
   context: Context,
-  request: Request,
+  request: ProtocolRequest,
   initial: StreamState,
   after: number,
   query: ReadQuery,

@@ -1,4 +1,4 @@
-import type { EventStore } from '@resumable-sse/core';
+import type { AppendInput, AppendResult, EventStore } from '@resumable-sse/core';
 import { decodeRecord, type StreamMeta } from './log-records.ts';
 
 export interface ProducerState {
@@ -91,6 +91,8 @@ export class StreamRegistry {
   }
 
   #fold(state: StreamState, offset: number, time: number, event: Parameters<typeof decodeRecord>[0]): void {
+    // Two requests may bring one state up to date at once: each record counts once.
+    if (offset <= state.folded) return;
     state.folded = offset;
     const record = decodeRecord(event);
     switch (record.kind) {
@@ -134,6 +136,32 @@ export class StreamRegistry {
       default:
         return;
     }
+  }
+
+  /**
+   * Folds records this process just appended, saving a read of them back. Only when they follow
+   * what is folded directly; otherwise (another process wrote in between) the next `current` reads them.
+   */
+  applyAppended(
+    state: StreamState,
+    inputs: readonly AppendInput[],
+    results: readonly AppendResult[],
+  ): boolean {
+    if (results.length !== inputs.length) return false;
+    for (let index = 0; index < results.length; index += 1) {
+      const result = results[index]!;
+      const input = inputs[index]!;
+      if (result.duplicate || result.epoch !== state.epoch || result.offset !== state.folded + 1)
+        return false;
+      const time = result.time ?? this.#now();
+      this.#fold(state, result.offset, time, {
+        offset: result.offset,
+        event: input.event,
+        data: input.data,
+        time,
+      });
+    }
+    return true;
   }
 
   touch(state: StreamState): void {
