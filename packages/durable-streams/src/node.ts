@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DurableStreamsHandler } from './handler.ts';
 import { collectBody, type ProtocolRequest } from './protocol-request.ts';
+import { wholeBodyOf } from './whole-body.ts';
 
 export type NodeDurableStreamsHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -101,7 +102,13 @@ export function toNodeHandler(handler: DurableStreamsHandler): NodeDurableStream
       return;
     }
     // A catch-up read is already whole: one write, with its length.
-    const bytes = Buffer.from(await answer.arrayBuffer());
+    const whole = wholeBodyOf(answer);
+    const bytes =
+      whole === undefined
+        ? Buffer.from(await answer.arrayBuffer())
+        : typeof whole === 'string'
+          ? Buffer.from(whole)
+          : whole;
     headers['content-length'] = String(bytes.byteLength);
     response.writeHead(answer.status, headers);
     response.end(bytes);

@@ -11,6 +11,7 @@ import { baseHeaders, CACHEABLE, NO_STORE } from './response-headers.ts';
 import { serveSse } from './sse.ts';
 import type { StreamState } from './stream-state.ts';
 import { waitForAppend } from './wait.ts';
+import { wholeResponse } from './whole-body.ts';
 
 export interface ReadQuery {
   readonly offset: string | null;
@@ -113,7 +114,7 @@ export async function handleGet(context: Context, request: ProtocolRequest, key:
   const etag = `"${state.epoch}-${state.base}:${after}:${range.end}${upToDate && state.closed ? ':c' : ''}"`;
   headers.set('ETag', etag);
   if (request.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers });
-  return new Response(renderBody(contentType, range.records), { status: 200, headers });
+  return wholeResponse(renderBody(contentType, range.records), { status: 200, headers });
 }
 
 function longPollTimeout(state: StreamState, headers: Headers, query: ReadQuery, now: number): Response {

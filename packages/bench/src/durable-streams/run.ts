@@ -1,7 +1,8 @@
 /**
  * The Durable Streams section of the bench: the reference server (`@durable-streams/server` 0.3.7,
  * in memory) against ours on the memory, SQLite and Redis stores, in one run, with ratios.
- * `pnpm --dir packages/bench bench:durable-streams` (small sizes); `BENCH_DS_FULL=1` for the
+ * `pnpm --dir packages/bench bench:durable-streams` (small sizes, `BENCH_DS_RUNS` interleaved runs,
+ * default 3); `BENCH_DS_FULL=1` for the
  * issue's sizes (1,000 SSE readers, 100,000 streams). Writes `results/durable-streams.md`
  * unless `BENCH_OUT` names another directory.
  */
@@ -47,6 +48,7 @@ async function measure(
   sizes: DurableSizes,
   env: Record<string, string>,
   log: (line: string) => void,
+  round: string,
 ): Promise<Row> {
   const child = await spawnChild({
     script: 'durable-streams/server.ts',
@@ -61,17 +63,17 @@ async function measure(
     rssBaseMiB: Number.NaN,
   };
   try {
-    row.appendsPerSec = await appendThroughput(base, sizes, contender);
+    row.appendsPerSec = await appendThroughput(base, sizes, `${contender}-${round}`);
     log(`  ${contender}: appends ${row.appendsPerSec.toFixed(0)}/s`);
-    row.catchupMBps = await catchupThroughput(base, sizes, contender);
+    row.catchupMBps = await catchupThroughput(base, sizes, `${contender}-${round}`);
     log(`  ${contender}: catch-up ${row.catchupMBps.toFixed(1)} MB/s`);
-    row.fanoutDeliveriesPerSec = await sseFanout(base, sizes, contender);
+    row.fanoutDeliveriesPerSec = await sseFanout(base, sizes, `${contender}-${round}`);
     log(
       `  ${contender}: SSE fan-out ${row.fanoutDeliveriesPerSec.toFixed(0)} deliveries/s to ${sizes.fanoutReaders} readers`,
     );
     await settle(500);
     row.rssBaseMiB = rssMiB(child.pid);
-    await manyStreams(base, sizes, contender);
+    await manyStreams(base, sizes, `${contender}-${round}`);
     await settle(500);
     row.streamsRssMiB = rssMiB(child.pid) - row.rssBaseMiB;
     log(`  ${contender}: ${sizes.smallStreams} streams: +${row.streamsRssMiB.toFixed(0)} MiB RSS`);
@@ -84,42 +86,59 @@ async function measure(
   return row;
 }
 
-const ratio = (ours: number, reference: number) =>
-  Number.isFinite(ours) && Number.isFinite(reference) && reference > 0
-    ? `${(ours / reference).toFixed(2)}×`
-    : '–';
+const METRICS = ['appendsPerSec', 'catchupMBps', 'fanoutDeliveriesPerSec', 'streamsRssMiB'] as const;
+type Metric = (typeof METRICS)[number];
+
+function median(values: readonly number[]): number {
+  const finite = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (finite.length === 0) return Number.NaN;
+  const middle = Math.floor(finite.length / 2);
+  return finite.length % 2 === 1 ? finite[middle]! : (finite[middle - 1]! + finite[middle]!) / 2;
+}
+
+/** Median of the per-round ratios: each ratio compares two figures measured minutes apart. */
+function medianRatio(runs: readonly Record<Contender, Row>[], name: Contender, metric: Metric): string {
+  const value = median(runs.map((run) => run[name][metric] / run.reference[metric]));
+  return Number.isFinite(value) && value > 0 ? `${value.toFixed(2)}×` : '–';
+}
+
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
 function render(
-  rows: Record<Contender, Row>,
+  runs: readonly Record<Contender, Row>[],
   sizes: DurableSizes,
   notes: Awaited<ReturnType<typeof machineNotes>>,
   label: string,
 ): string {
-  const ref = rows.reference;
   const lines = [
-    `# Durable Streams: ours vs the reference server (${label} size)`,
+    `# Durable Streams: ours vs the reference server (${label} size, ${runs.length} interleaved run(s))`,
     '',
     `Node ${notes.node}, ${notes.cores} cores (${notes.cpuModel}), load ${notes.loadBefore.toFixed(2)} before the run, ${Math.round(notes.busyBefore * 100)} % busy.`,
     `Appends: ${sizes.appendWriters} writers × ${sizes.appendsPerWriter} awaited ${sizes.appendBytes}-byte POSTs. ` +
       `Catch-up: ${sizes.catchupChunks} × ${sizes.catchupChunkBytes / 1024} KiB appends read ${sizes.catchupReads}× from -1. ` +
       `Fan-out: ${sizes.fanoutReaders} SSE readers of one stream, ${sizes.fanoutEvents} appends. ` +
       `Streams: ${sizes.smallStreams} PUTs with a 64-byte body, RSS growth of the server.`,
+    'Figures are medians over the runs; ratios are medians of the per-run ratios (ours ÷ reference; > 1× is better except for RSS).',
     '',
     '| server | appends/s | ÷ ref | catch-up MB/s | ÷ ref | SSE deliveries/s | ÷ ref | RSS for streams (MiB) | ÷ ref |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const name of CONTENDERS) {
-    const row = rows[name];
     const self = name === 'reference';
+    const cells = METRICS.flatMap((metric) => [
+      fixed(median(runs.map((run) => run[name][metric])), metric === 'catchupMBps' ? 1 : 0),
+      self ? '' : medianRatio(runs, name, metric),
+    ]);
     lines.push(
-      `| ${self ? 'reference (@durable-streams/server 0.3.7, memory)' : `ours, ${name} store`} | ${fixed(row.appendsPerSec)} | ${self ? '' : ratio(row.appendsPerSec, ref.appendsPerSec)} | ${fixed(row.catchupMBps, 1)} | ${self ? '' : ratio(row.catchupMBps, ref.catchupMBps)} | ${fixed(row.fanoutDeliveriesPerSec)} | ${self ? '' : ratio(row.fanoutDeliveriesPerSec, ref.fanoutDeliveriesPerSec)} | ${fixed(row.streamsRssMiB)} | ${self ? '' : ratio(row.streamsRssMiB, ref.streamsRssMiB)} |`,
+      `| ${self ? 'reference (@durable-streams/server 0.3.7, memory)' : `ours, ${name} store`} | ${cells.join(' | ')} |`,
     );
   }
-  const failures = CONTENDERS.filter((name) => rows[name].error !== undefined);
-  if (failures.length > 0) {
-    lines.push('', 'Failures:', ...failures.map((name) => `- ${name}: ${rows[name].error}`));
-  }
+  const failures = runs.flatMap((run, index) =>
+    CONTENDERS.filter((name) => run[name].error !== undefined).map(
+      (name) => `- run ${index + 1}, ${name}: ${run[name].error}`,
+    ),
+  );
+  if (failures.length > 0) lines.push('', 'Failures:', ...failures);
   return `${lines.join('\n')}\n`;
 }
 
@@ -130,19 +149,31 @@ const notes = await machineNotes();
 const redis = await startRedisServer();
 const dir = mkdtempSync(join(tmpdir(), 'bench-durable-'));
 const env = { BENCH_DS_SQLITE_PATH: join(dir, 'streams.db'), BENCH_DS_REDIS_URL: redis.url };
-const rows = {} as Record<Contender, Row>;
+const runCount = Number(process.env.BENCH_DS_RUNS ?? 3);
+const runs: Record<Contender, Row>[] = [];
 try {
-  for (const contender of CONTENDERS) {
-    log(`durable-streams: ${contender}`);
-    rows[contender] = await measure(contender, sizes, env, log);
+  // Interleaved: round 1 of every server, then round 2…, so a machine that slows down for a while slows all alike.
+  for (let round = 1; round <= runCount; round += 1) {
+    const rows = {} as Record<Contender, Row>;
+    for (const contender of CONTENDERS) {
+      log(`durable-streams run ${round}/${runCount}: ${contender}`);
+      rows[contender] = await measure(
+        contender,
+        sizes,
+        { ...env, BENCH_DS_SQLITE_PATH: join(dir, `streams-${round}.db`) },
+        log,
+        `${round}`,
+      );
+    }
+    runs.push(rows);
   }
 } finally {
   await redis.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-const markdown = render(rows, sizes, notes, full ? 'full' : 'small');
+const markdown = render(runs, sizes, notes, full ? 'full' : 'small');
 const outDir = process.env.BENCH_OUT ?? fileURLToPath(new URL('../../results/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'durable-streams.md'), markdown);
 console.log(`\n${markdown}`);
-process.exitCode = CONTENDERS.some((name) => rows[name].error !== undefined) ? 1 : 0;
+process.exitCode = runs.some((run) => CONTENDERS.some((name) => run[name].error !== undefined)) ? 1 : 0;

@@ -17,8 +17,6 @@ export const MEMORY_MAX_EVENTS = 20_000;
 
 export interface OpenStore {
   readonly store: EventStore;
-  /** Another store on the same backing data, as a second server process would open it. */
-  reopen(): EventStore;
   close(): Promise<void>;
 }
 
@@ -27,43 +25,28 @@ export async function openTestStore(name: StoreName): Promise<OpenStore> {
   switch (name) {
     case 'memory': {
       const store = memoryStore({ maxEvents: MEMORY_MAX_EVENTS });
-      return { store, reopen: () => store, close: () => store.close() };
+      return { store, close: () => store.close() };
     }
     case 'sqlite': {
       const dir = mkdtempSync(join(tmpdir(), 'durable-streams-'));
-      const path = join(dir, 'streams.db');
-      const opened: EventStore[] = [];
-      const open = () => {
-        const store = sqliteStore({ path, maxEvents: Number.MAX_SAFE_INTEGER });
-        opened.push(store);
-        return store;
-      };
+      const store = sqliteStore({ path: join(dir, 'streams.db'), maxEvents: Number.MAX_SAFE_INTEGER });
       return {
-        store: open(),
-        reopen: open,
+        store,
         async close() {
-          for (const store of opened) await store.close();
+          await store.close();
           rmSync(dir, { recursive: true, force: true });
         },
       };
     }
     case 'redis': {
       const server: RedisServerHandle = await startRedisServer();
-      const clients: Redis[] = [];
-      const opened: EventStore[] = [];
-      const open = () => {
-        const client = new Redis(server.url, { maxRetriesPerRequest: 2 });
-        clients.push(client);
-        const store = redisStore({ client, maxEvents: Number.POSITIVE_INFINITY });
-        opened.push(store);
-        return store;
-      };
+      const client = new Redis(server.url, { maxRetriesPerRequest: 2 });
+      const store = redisStore({ client, maxEvents: Number.POSITIVE_INFINITY });
       return {
-        store: open(),
-        reopen: open,
+        store,
         async close() {
-          for (const store of opened) await store.close();
-          for (const client of clients) client.disconnect();
+          await store.close();
+          client.disconnect();
           await server.stop();
         },
       };
