@@ -4,6 +4,7 @@ import { notFound, retained, streamStatus } from './lifecycle.ts';
 import { formatOffset } from './offsets.ts';
 import type { ResolvedOptions } from './options.ts';
 import { tailPosition } from './positions.ts';
+import type { SharedReads } from './shared-reads.ts';
 import type { StreamRegistry, StreamState } from './stream-state.ts';
 
 /** Everything one request needs: options, store, folded states. */
@@ -11,6 +12,8 @@ export interface Context {
   readonly options: ResolvedOptions;
   readonly store: EventStore;
   readonly registry: StreamRegistry;
+  /** In-flight store reads shared by the SSE readers of a stream. */
+  readonly sseReads: SharedReads;
 }
 
 /**

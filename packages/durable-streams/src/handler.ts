@@ -8,6 +8,7 @@ import { type DurableStreamsOptions, resolveOptions } from './options.ts';
 import { fromWebRequest, type ProtocolRequest } from './protocol-request.ts';
 import { handleGet, handleHead } from './read.ts';
 import { baseHeaders, NO_STORE, preflightHeaders } from './response-headers.ts';
+import { SharedReads } from './shared-reads.ts';
 import { StreamRegistry } from './stream-state.ts';
 
 /**
@@ -32,6 +33,7 @@ export function createDurableStreamsHandler(options: DurableStreamsOptions): Dur
     options: resolved,
     store: resolved.store,
     registry: new StreamRegistry(resolved.store, resolved.now),
+    sseReads: new SharedReads(),
   };
   const serve = async (request: ProtocolRequest): Promise<Response> => {
     try {

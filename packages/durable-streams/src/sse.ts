@@ -70,10 +70,12 @@ export function serveSse(
         let position = after;
         let announced = false;
         while (!abort.signal.aborted && options.now() < deadline) {
-          const state = await liveState(context, key);
+          const state = await context.sseReads.run(`state:${key}`, () => liveState(context, key));
           const tail = tailPosition(state);
           if (tail > position) {
-            const range = await readPositions(context, state, position, tail, options.maxReadBytes);
+            const range = await context.sseReads.run(`range:${key}:${state.epoch}:${position}:${tail}`, () =>
+              readPositions(context, state, position, tail, options.maxReadBytes),
+            );
             if (range.records.length > 0) {
               const rendered = renderBody(contentType, range.records);
               const payload = base64
