@@ -161,7 +161,38 @@ const vitestFile: Driver = async ({ project }) => {
   return `vitest: ${/Tests\s+(.*)/.exec(plain)?.[1]?.trim() ?? 'passed'}`;
 };
 
+/**
+ * The Durable Streams example: create a stream, append, read from the start, append again and
+ * read from the offset the first read answered — exactly the new data.
+ */
+const durableStreamsServer: Driver = async ({ project, file }) => {
+  const { process: server, base } = await startServerExample(file, project);
+  try {
+    const url = `${base}/v1/stream/package-check`;
+    const send = async (init: RequestInit, query = '') => {
+      const response = await fetch(`${url}${query}`, init);
+      assert(response.ok, `${init.method ?? 'GET'} ${query} answered ${response.status}`);
+      return response;
+    };
+    await send({ method: 'PUT', headers: { 'Content-Type': 'text/plain' } });
+    await send({ method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'one' });
+    const first = await send({}, '?offset=-1');
+    const offset = first.headers.get('stream-next-offset');
+    assert(
+      (await first.text()) === 'one' && offset !== null,
+      'the first read did not return "one" and an offset',
+    );
+    await send({ method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'two' });
+    const resumed = await (await send({}, `?offset=${encodeURIComponent(offset)}`)).text();
+    assert(resumed === 'two', `resumed from ${offset} with ${JSON.stringify(resumed)}`);
+    return `appended one; resumed from ${offset} with exactly two`;
+  } finally {
+    await server.stop();
+  }
+};
+
 export const DRIVERS: Readonly<Record<string, Driver>> = {
+  '@resumable-sse/durable-streams': durableStreamsServer,
   '@resumable-sse/core': tickingServer,
   '@resumable-sse/client': clientThroughCut,
   '@resumable-sse/hono': publishingServer('text/plain'),
