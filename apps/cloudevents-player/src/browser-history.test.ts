@@ -174,7 +174,8 @@ describe('history on the device (IndexedDB)', () => {
     await again.goto(app.url);
     await waitForText(again, '#counter', '9 events');
     const expected = [...range('e', 0, 4), ...range('e', 7, 12)].reverse();
-    expect(await shownIds(again)).toEqual(expected);
+    // The feed redraws on its own throttle, apart from the counter: wait for it.
+    await expect.poll(() => shownIds(again)).toEqual(expected);
     expect(await text(again, '#notice')).toMatch(
       /^Some events were missed: .*dropped from the buffer\. The history on this device is kept/,
     );
@@ -184,7 +185,8 @@ describe('history on the device (IndexedDB)', () => {
     await again.reload();
     await waitForText(again, '#sync', /^caught up 0 events/);
     await waitForText(again, '#counter', '9 events');
-    expect(await shownIds(again)).toEqual(expected);
+    // The feed redraws on its own throttle, apart from the counter: wait for it.
+    await expect.poll(() => shownIds(again)).toEqual(expected);
 
     // A player with another log (a new database): the stored history is not its own.
     await again.close();
@@ -194,7 +196,8 @@ describe('history on the device (IndexedDB)', () => {
     again = await context.newPage();
     await again.goto(app.url);
     await waitForText(again, '#counter', '1 event');
-    expect(await shownIds(again)).toEqual(['fresh-0']);
+    // The feed redraws on its own throttle, apart from the counter: wait for it.
+    await expect.poll(() => shownIds(again)).toEqual(['fresh-0']);
     expect(await text(again, '#notice')).toMatch(
       /^Rebuilt from the player's buffer: .*The history on this device was cleared\.$/,
     );
@@ -238,7 +241,8 @@ describe('sign-in, refresh and refusals', () => {
     await post(app.url, range('a', 3, 5), await publisherHeaders(app.url));
     await waitForText(page, '#counter', '5 events');
     await page.waitForSelector('#indicator[data-state="connected"]');
-    expect(await shownIds(page)).toEqual(range('a', 0, 5).reverse());
+    // The feed redraws on its own throttle, apart from the counter: wait for it.
+    await expect.poll(() => shownIds(page)).toEqual(range('a', 0, 5).reverse());
     expect(await page.isHidden('#signin')).toBe(true);
 
     const other = await context.newPage();
@@ -302,7 +306,8 @@ describe('sign-in, refresh and refusals', () => {
     );
     release();
     await waitForText(tab, '#counter', '2 events');
-    expect(await shownIds(tab)).toEqual(['ok-2', 'ok-1']);
+    // The feed redraws on its own throttle, apart from the counter: wait for it.
+    await expect.poll(() => shownIds(tab)).toEqual(['ok-2', 'ok-1']);
     await waitForText(tab, '#skipped', '2 malformed skipped');
     expect(warnings.filter((warning) => warning.includes('malformed'))).toHaveLength(2);
     expect(await tab.isHidden('#notice')).toBe(true);
