@@ -185,7 +185,6 @@ describe('history on the device (IndexedDB)', () => {
     await again.reload();
     await waitForText(again, '#sync', /^caught up 0 events/);
     await waitForText(again, '#counter', '9 events');
-    // The feed redraws on its own throttle, apart from the counter: wait for it.
     await expect.poll(() => shownIds(again)).toEqual(expected);
 
     // A player with another log (a new database): the stored history is not its own.
@@ -196,7 +195,6 @@ describe('history on the device (IndexedDB)', () => {
     again = await context.newPage();
     await again.goto(app.url);
     await waitForText(again, '#counter', '1 event');
-    // The feed redraws on its own throttle, apart from the counter: wait for it.
     await expect.poll(() => shownIds(again)).toEqual(['fresh-0']);
     expect(await text(again, '#notice')).toMatch(
       /^Rebuilt from the player's buffer: .*The history on this device was cleared\.$/,
@@ -241,7 +239,6 @@ describe('sign-in, refresh and refusals', () => {
     await post(app.url, range('a', 3, 5), await publisherHeaders(app.url));
     await waitForText(page, '#counter', '5 events');
     await page.waitForSelector('#indicator[data-state="connected"]');
-    // The feed redraws on its own throttle, apart from the counter: wait for it.
     await expect.poll(() => shownIds(page)).toEqual(range('a', 0, 5).reverse());
     expect(await page.isHidden('#signin')).toBe(true);
 
@@ -306,7 +303,6 @@ describe('sign-in, refresh and refusals', () => {
     );
     release();
     await waitForText(tab, '#counter', '2 events');
-    // The feed redraws on its own throttle, apart from the counter: wait for it.
     await expect.poll(() => shownIds(tab)).toEqual(['ok-2', 'ok-1']);
     await waitForText(tab, '#skipped', '2 malformed skipped');
     expect(warnings.filter((warning) => warning.includes('malformed'))).toHaveLength(2);
