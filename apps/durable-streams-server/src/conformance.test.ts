@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe } from 'vitest';
 
 /**
  * The official conformance suite against this app as a real process, exactly as
- * `server-conformance-tests --run <url>` would point at it. The default run takes SQLite;
- * `DURABLE_STREAMS_APP_STORES=memory,sqlite,redis` (or `all`) takes each store named.
+ * `server-conformance-tests --run <url>` would point at it, on each store.
+ * `DURABLE_STREAMS_APP_STORES=sqlite` (or a list, or `all`) takes only the stores named.
  */
 const ENTRY = new URL('./main.ts', import.meta.url).pathname;
 const LONG_POLL_TIMEOUT_MS = 500;
@@ -17,8 +17,7 @@ const ALL = ['memory', 'sqlite', 'redis'] as const;
 type Store = (typeof ALL)[number];
 
 function storesToRun(spec: string | undefined): readonly Store[] {
-  if (spec === undefined || spec === '') return ['sqlite'];
-  if (spec === 'all') return ALL;
+  if (spec === undefined || spec === '' || spec === 'all') return ALL;
   return spec.split(',').map((name) => {
     if (!(ALL as readonly string[]).includes(name.trim())) {
       throw new Error(`DURABLE_STREAMS_APP_STORES: "${name}" is not one of ${ALL.join(', ')}.`);

@@ -5,14 +5,20 @@ import { type OpenStore, openTestStore, type StoreName } from './test-support/st
 
 /**
  * The official Durable Streams conformance suite against real HTTP servers. The default run takes
- * one combination (memory through Hono); `DURABLE_STREAMS_CONFORMANCE=all` runs every store through
- * every adapter, or name combinations: `sqlite:express,redis:fastify`.
+ * every adapter and every store once (memory through Hono, SQLite through Express, Redis through
+ * Fastify); `DURABLE_STREAMS_CONFORMANCE=all` runs every store through every adapter, or name
+ * combinations: `sqlite:hono,redis:express`.
  */
 const STORES: readonly StoreName[] = ['memory', 'sqlite', 'redis'];
 const ADAPTERS: readonly AdapterName[] = ['hono', 'express', 'fastify'];
 
 function combinations(spec: string | undefined): [StoreName, AdapterName][] {
-  if (spec === undefined || spec === '') return [['memory', 'hono']];
+  if (spec === undefined || spec === '')
+    return [
+      ['memory', 'hono'],
+      ['sqlite', 'express'],
+      ['redis', 'fastify'],
+    ];
   if (spec === 'all')
     return STORES.flatMap((store) => ADAPTERS.map((adapter): [StoreName, AdapterName] => [store, adapter]));
   return spec.split(',').map((pair) => {
