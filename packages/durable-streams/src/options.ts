@@ -3,8 +3,8 @@ import type { EventStore } from '@resumable-sse/core';
 export interface DurableStreamsOptions {
   /**
    * Where streams live. Durable Streams keep every byte until deletion, so give the store a
-   * retention that never drops a live stream's records (for example `maxEvents: Infinity` on
-   * Redis, or a `maxEvents` far above any stream's append count).
+   * retention that never drops a live stream's records (a `maxEvents` far above any stream's
+   * append count, e.g. `Number.MAX_SAFE_INTEGER` on SQLite and Redis).
    */
   readonly store: EventStore;
   /** How long a long-poll waits for data before answering 204. @default 30_000 */

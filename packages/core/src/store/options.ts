@@ -28,7 +28,7 @@ export function resolveRetentionOptions(store: string, options: RetentionOptions
   if (options.maxEvents === Number.POSITIVE_INFINITY) {
     throw new ResumableSseError(
       'INVALID_OPTION',
-      `${store} option "maxEvents" must be a whole number ≥ 1, got Infinity. To keep events by age only, set maxAgeMs and a maxEvents above what that age holds.`,
+      `${store} option "maxEvents" must be a whole number ≥ 1, got Infinity. To keep every event, pass a maxEvents above anything a stream will hold (SQLite and Redis take Number.MAX_SAFE_INTEGER; memoryStore allocates each stream's ring up front); to keep events by age, add maxAgeMs.`,
     );
   }
   return {

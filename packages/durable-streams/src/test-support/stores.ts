@@ -41,7 +41,7 @@ export async function openTestStore(name: StoreName): Promise<OpenStore> {
     case 'redis': {
       const server: RedisServerHandle = await startRedisServer();
       const client = new Redis(server.url, { maxRetriesPerRequest: 2 });
-      const store = redisStore({ client, maxEvents: Number.POSITIVE_INFINITY });
+      const store = redisStore({ client, maxEvents: Number.MAX_SAFE_INTEGER });
       return {
         store,
         async close() {
