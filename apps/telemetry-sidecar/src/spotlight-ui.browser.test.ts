@@ -128,6 +128,7 @@ describe('the real Spotlight UI (@spotlightjs/spotlight) served by this sidecar'
     await app.stop('SIGKILL');
     // A post fails while the sidecar is down (more than three in a row and the SDK gives up).
     await expect.poll(producer.sent, { timeout: 10_000 }).toBeGreaterThan(sentBeforeKill + 1);
+    producer.pause();
     app = await start(env, port);
     producer.fast();
     const resumedAt = producer.sent();

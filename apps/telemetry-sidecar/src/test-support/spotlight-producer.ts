@@ -2,7 +2,8 @@
 // by the Spotlight UI tests: SPOTLIGHT_URL=http://localhost:PORT/stream node spotlight-producer.ts
 //   PRODUCE=showcase  an error with an attachment, a message, log lines and a transaction
 //   PRODUCE=steady    one error every STEADY_INTERVAL_MS until stdin closes, named "Steady error <n>";
-//                     a line "slow" on stdin sends one a second instead, "fast" goes back
+//                     a line "slow" on stdin sends one a second instead, "fast" goes back,
+//                     "pause" sends none until the next "slow" or "fast"
 import * as Sentry from '@sentry/node';
 
 Sentry.init({
@@ -27,15 +28,23 @@ if (process.env.PRODUCE === 'steady') {
   let interval = fast;
   let n = 0;
   let running = true;
+  let paused = false;
   process.stdin.on('data', (chunk: Buffer) => {
-    // The SDK gives up on Spotlight after four failed posts in a row: send slowly while it is down.
-    if (chunk.toString().includes('slow')) interval = 1_000;
-    if (chunk.toString().includes('fast')) interval = fast;
+    // The SDK gives up on Spotlight after four failed posts in a row: send slowly while it is
+    // down, and not at all while it restarts, however long that takes.
+    const command = chunk.toString();
+    if (command.includes('slow')) [interval, paused] = [1_000, false];
+    if (command.includes('fast')) [interval, paused] = [fast, false];
+    if (command.includes('pause')) paused = true;
   });
   process.stdin.on('end', () => {
     running = false;
   });
   while (running) {
+    if (paused) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
+    }
     n += 1;
     Sentry.captureException(new Error(`Steady error ${n}`));
     console.log(`sent ${n}`);

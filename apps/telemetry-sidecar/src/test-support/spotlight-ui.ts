@@ -53,6 +53,8 @@ export function startSteadyProducer(sidecarPort: number, intervalMs: number) {
     /** One error a second (the SDK stops posting to Spotlight after four failures in a row). */
     slow: () => child.stdin.write('slow\n'),
     fast: () => child.stdin.write('fast\n'),
+    /** No errors until `slow` or `fast`: the restart may take as long as it takes. */
+    pause: () => child.stdin.write('pause\n'),
     async stop(): Promise<void> {
       child.stdin.end();
       await once(child, 'exit');
