@@ -12,6 +12,11 @@ const LOST = 10;
 const NEW = 15;
 /** How far the clock moves between the phases: a restore happens later than the events it loses. */
 const PHASE_GAP_MS = 1_000;
+/**
+ * How long a resume may take to reach caught-up after a restore: a restarted Redis is reconnected
+ * with backoff by the store's Pub/Sub connection, which on a busy machine takes seconds.
+ */
+const RESUME_AFTER_RESTORE_MS = 15_000;
 
 const kept = (n: number) => `kept-${n}`;
 const lost = (n: number) => `lost-${n}`;
@@ -111,7 +116,7 @@ export function rollbackCases(ctx: SuiteContext): void {
   async function resume(hub: Hub, stream: string, cursor: string | undefined): Promise<HubConnection> {
     const connection = await HubConnection.open(hub, stream, cursor);
     try {
-      await connection.waitForCaughtUp();
+      await connection.waitForCaughtUp(RESUME_AFTER_RESTORE_MS);
     } finally {
       await connection.close();
     }
