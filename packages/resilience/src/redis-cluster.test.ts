@@ -190,7 +190,7 @@ async function logsOf(streams: readonly string[]): Promise<Map<string, FinalLog>
   inspector?.client.disconnect();
   const client = new Cluster([...cluster.startupNodes]);
   client.on('error', () => {});
-  inspector = { client, store: redisStore({ client, maxEvents: Number.POSITIVE_INFINITY }) };
+  inspector = { client, store: redisStore({ client, maxEvents: Number.MAX_SAFE_INTEGER }) };
   const { store } = inspector;
   return new Map(
     await Promise.all(streams.map(async (stream) => [stream, await finalLog(store, stream)] as const)),
