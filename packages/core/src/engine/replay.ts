@@ -161,9 +161,6 @@ export interface ReplaySessionOptions {
   readonly signal: AbortSignal;
 }
 
-/** The pieces of a hub a session uses; kept narrow so the session is testable on its own. */
-export type SessionHost = EngineHost;
-
 interface PendingEvent {
   readonly event: LiveEvent;
   readonly frame: Uint8Array;
@@ -177,7 +174,7 @@ export const HEARTBEAT_COMMENT = encodeCommentBytes('');
 
 /** One client connection: replay, then live, until the client leaves or the stream must end. */
 export class ReplaySession implements ChannelListener, Beating {
-  readonly #host: SessionHost;
+  readonly #host: EngineHost;
   readonly #sink: SseSink;
   readonly #options: ReplaySessionOptions;
   readonly #startedAt = Date.now();
@@ -204,7 +201,7 @@ export class ReplaySession implements ChannelListener, Beating {
     this.#resolveDone = resolve;
   });
 
-  constructor(host: SessionHost, sink: SseSink, options: ReplaySessionOptions) {
+  constructor(host: EngineHost, sink: SseSink, options: ReplaySessionOptions) {
     this.#host = host;
     this.#sink = sink;
     this.#options = options;

@@ -1,6 +1,7 @@
 import type { StoreSubscriber, Subscription } from './types.ts';
 
-const CLOSED_BY_STORE = Object.freeze({ code: 'store-closed' as const });
+/** What every subscriber of a store that closes hears. */
+export const CLOSED_BY_STORE = Object.freeze({ code: 'store-closed' as const });
 
 /**
  * The subscription a closed store hands out: over before it began, and the subscriber hears it

@@ -1,6 +1,6 @@
 import { ResumableSseError } from '../errors.ts';
 import { newEpoch } from '../protocol/cursor-codec.ts';
-import { closedSubscription } from './closed-subscription.ts';
+import { CLOSED_BY_STORE, closedSubscription } from './closed-subscription.ts';
 import { clockOption, optionalWholeNumberOption, resolveRetentionOptions } from './options.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import type {
@@ -36,8 +36,6 @@ export interface MemoryStoreStats {
   readonly idempotencyKeys: number;
   readonly subscribers: number;
 }
-
-const CLOSED_BY_STORE = Object.freeze({ code: 'store-closed' as const });
 
 interface SubscriberEntry {
   readonly subscriber: StoreSubscriber;
