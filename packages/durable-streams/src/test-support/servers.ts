@@ -16,8 +16,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Short waits so the suite's long-poll and SSE cases finish quickly. */
-export const TEST_TIMINGS = { longPollTimeoutMs: 500, sseMaxConnectionMs: 5_000 } as const;
+/**
+ * Short waits so the suite's long-poll and SSE cases finish quickly. The suite's long-poll case
+ * appends 500 ms after it starts polling and allows the poll timeout + 1 s: a 1 s poll keeps that
+ * append inside the first poll rather than on its boundary, where a busy machine's extra round
+ * trip ran past the limit.
+ */
+export const TEST_TIMINGS = { longPollTimeoutMs: 1_000, sseMaxConnectionMs: 5_000 } as const;
 
 function listening(server: Server): Promise<string> {
   return new Promise((resolve, reject) => {
