@@ -48,7 +48,12 @@ export abstract class SseEventRecord {
     );
   }
 
-  waitForCaughtUp(timeoutMs?: number): Promise<void> {
-    return waitUntil(() => this.caughtUps.length > 0, 'caught-up', timeoutMs);
+  /** Fails at once when the stream ends first: nothing more can arrive on it. */
+  async waitForCaughtUp(timeoutMs?: number): Promise<void> {
+    await waitUntil(() => this.caughtUps.length > 0 || this.ended, 'caught-up', timeoutMs);
+    if (this.caughtUps.length === 0) {
+      const received = this.events.map((event) => event.event ?? event.data).join(', ');
+      throw new Error(`The stream ended before caught-up; it received: ${received || 'nothing'}`);
+    }
   }
 }

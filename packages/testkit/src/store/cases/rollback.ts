@@ -13,10 +13,12 @@ const NEW = 15;
 /** How far the clock moves between the phases: a restore happens later than the events it loses. */
 const PHASE_GAP_MS = 1_000;
 /**
- * How long a resume may take to reach caught-up after a restore: a restarted Redis is reconnected
- * with backoff by the store's Pub/Sub connection, which on a busy machine takes seconds.
+ * How long one connection may take to reach caught-up after a restore: a restarted Redis is
+ * reconnected with backoff by the store's Pub/Sub connection, which on a busy machine takes seconds.
  */
 const RESUME_AFTER_RESTORE_MS = 15_000;
+/** A client reconnects whenever its stream ends; a resume that needs more connections than this is stuck. */
+const MAX_CONNECTIONS_PER_RESUME = 3;
 
 const kept = (n: number) => `kept-${n}`;
 const lost = (n: number) => `lost-${n}`;
@@ -35,8 +37,24 @@ function heldAfter(held: readonly string[], events: readonly EventSourceMessage[
   return state;
 }
 
-function resetsOf(connection: HubConnection): ResetPayload[] {
-  return connection.resets.map((reset) => JSON.parse(reset.data) as ResetPayload);
+function resetsOf(reader: { readonly resets: readonly EventSourceMessage[] }): ResetPayload[] {
+  return reader.resets.map((reset) => JSON.parse(reset.data) as ResetPayload);
+}
+
+/** What a client read across the connections of one resume, in order. */
+class Resumed {
+  readonly events: readonly EventSourceMessage[];
+  constructor(events: readonly EventSourceMessage[]) {
+    this.events = events;
+  }
+  get resets(): EventSourceMessage[] {
+    return this.events.filter((event) => event.event === CONTROL_EVENTS.reset);
+  }
+  get data(): string[] {
+    return this.events
+      .filter((event) => event.event !== CONTROL_EVENTS.reset && event.event !== CONTROL_EVENTS.caughtUp)
+      .map((event) => event.data);
+  }
 }
 
 interface RolledBack {
@@ -112,15 +130,35 @@ export function rollbackCases(ctx: SuiteContext): void {
     return stored;
   }
 
-  /** Resumes from `cursor` on `hub` and reads until `caught-up`. */
-  async function resume(hub: Hub, stream: string, cursor: string | undefined): Promise<HubConnection> {
-    const connection = await HubConnection.open(hub, stream, cursor);
-    try {
-      await connection.waitForCaughtUp(RESUME_AFTER_RESTORE_MS);
-    } finally {
-      await connection.close();
+  /**
+   * Resumes from `cursor` on `hub` and reads until `caught-up`, as a client does: a connection
+   * that ends first is resumed from the last id it received. (A resume that joined the stream's
+   * live feed before the store noticed the restore is ended along with that feed; the client
+   * reconnects and loses nothing.)
+   */
+  async function resume(hub: Hub, stream: string, cursor: string | undefined): Promise<Resumed> {
+    const events: EventSourceMessage[] = [];
+    let from = cursor;
+    for (let attempt = 1; ; attempt += 1) {
+      const connection = await HubConnection.open(hub, stream, from);
+      try {
+        await connection.settled(
+          () => connection.caughtUps.length > 0,
+          `caught-up resuming from ${from}`,
+          RESUME_AFTER_RESTORE_MS,
+        );
+      } finally {
+        await connection.close();
+      }
+      events.push(...connection.events);
+      if (connection.caughtUps.length > 0) return new Resumed(events);
+      if (attempt === MAX_CONNECTIONS_PER_RESUME) {
+        throw new Error(
+          `${attempt} connections in a row ended before caught-up resuming from ${cursor}; received ${events.map((event) => event.event ?? event.data).join(', ')}`,
+        );
+      }
+      from = connection.lastEventId;
     }
-    return connection;
   }
 
   /** A resume from a cursor the restore invalidated: `reset{epoch}` first, then every retained event. */
