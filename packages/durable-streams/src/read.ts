@@ -88,20 +88,13 @@ export async function handleGet(context: Context, request: ProtocolRequest, key:
   }
 
   if (query.live === 'long-poll' && after >= tailPosition(state)) {
-    if (!state.closed) {
-      const outcome = await waitForAppend(
-        context.store,
-        key,
-        state.tail,
-        options.longPollTimeoutMs,
-        request.signal,
-      );
-      state = await liveState(context, key);
-      if (outcome !== 'appended' || tailPosition(state) <= after)
-        return longPollTimeout(state, headers, query, options.now());
-    } else {
-      return longPollTimeout(state, headers, query, options.now());
-    }
+    if (state.closed) return longPollTimeout(state, headers, query, options.now());
+    await waitForAppend(context.store, key, state.tail, options.longPollTimeoutMs, request.signal);
+    // What the log holds now decides, not what ended the wait: an append that lands as the poll
+    // times out (its notification still on the way) is served here, or the timeout's next offset
+    // would step over it.
+    state = await liveState(context, key);
+    if (tailPosition(state) <= after) return longPollTimeout(state, headers, query, options.now());
   }
 
   const range = await readPositions(context, state, after, tailPosition(state), options.maxReadBytes);

@@ -19,8 +19,8 @@ export interface RunningServer {
 /**
  * Short waits so the suite's long-poll and SSE cases finish quickly. The suite's long-poll case
  * appends 500 ms after it starts polling and allows the poll timeout + 1 s: a 1 s poll keeps that
- * append inside the first poll rather than on its boundary, where a busy machine's extra round
- * trip ran past the limit.
+ * append inside the first poll, so the case checks the wake-up path; an append on the boundary
+ * between two polls is long-poll.test.ts's case.
  */
 export const TEST_TIMINGS = { longPollTimeoutMs: 1_000, sseMaxConnectionMs: 5_000 } as const;
 
