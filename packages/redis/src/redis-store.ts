@@ -16,6 +16,7 @@ import {
   closedSubscription,
 } from '@resumable-sse/core/store-kit';
 import type { Cluster } from 'ioredis';
+import { AppendBatcher } from './append-batcher.ts';
 import { guarded } from './availability.ts';
 import { ClusterSubscriber } from './cluster-subscriber.ts';
 import { type RawEntry, startAfter, toStoredEvents } from './entries.ts';
@@ -51,6 +52,7 @@ export class RedisStore implements EventStore {
   readonly #channels = new Map<string, LiveChannel>();
   readonly #host: ChannelHost;
   readonly #serverClock = new ServerClock();
+  readonly #batcher = new AppendBatcher((stream, events) => this.#sendAppend(stream, events));
   /** Settles once the server was found to have sharded Pub/Sub (only asked in that mode). */
   #shardedChecked: Promise<void> | undefined;
   #closed = false;
@@ -85,11 +87,17 @@ export class RedisStore implements EventStore {
 
   async append(stream: string, events: readonly AppendInput[]): Promise<AppendResult[]> {
     this.#assertOpen();
-    const keys = this.keysOf(stream);
+    assertValidStreamName(stream);
     assertValidAppendInputs(events);
     if (events.length === 0) return [];
     // Before anything is written: a script that fails at SPUBLISH would leave its XADDs behind.
     await this.#assertShardedPubSub();
+    return this.#batcher.append(stream, events);
+  }
+
+  /** One script call for `events` (one caller's, or several callers' of one tick, joined). */
+  async #sendAppend(stream: string, events: readonly AppendInput[]): Promise<AppendResult[]> {
+    const keys = this.keysOf(stream);
     const { client, commandTimeoutMs, maxEvents, maxAgeMs, idempotencyWindowMs, notificationInlineBytes } =
       this.options;
     const args: (string | number)[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offsets, range, type SuiteContext } from '../context.ts';
+import { expectStoreError, offsets, range, type SuiteContext } from '../context.ts';
 
 const APPENDERS = 200;
 
@@ -42,6 +42,60 @@ export function concurrencyCases(ctx: SuiteContext): void {
       expect(batches.map((results) => results[0]?.offset ?? -1).sort((x, y) => x - y)).toEqual(
         range(0, 19).map((n) => n * 10 + 1),
       );
+    });
+
+    it('stores the appends to one stream made in one tick in call order, each batch consecutive', async () => {
+      const store = await ctx.create();
+      const stream = ctx.stream('same-tick-order');
+      const sizes = [1, 3, 1, 5, 2, 1, 4];
+      const calls = sizes.map((size, call) =>
+        store.append(
+          stream,
+          range(1, size).map((item) => ({ data: `${call}:${item}` })),
+        ),
+      );
+      const results = await Promise.all(calls);
+      let next = 1;
+      for (const [call, size] of sizes.entries()) {
+        expect(offsets(results[call] ?? []), `offsets of call ${call}`).toEqual(range(next, next + size - 1));
+        next += size;
+      }
+      const stored = await store.readAfter(stream, 0, 100);
+      expect(stored.map((event) => event.data)).toEqual(
+        sizes.flatMap((size, call) => range(1, size).map((item) => `${call}:${item}`)),
+      );
+    });
+
+    it('answers a key that a later call in the same tick repeats as a duplicate of the earlier call', async () => {
+      const store = await ctx.create();
+      const stream = ctx.stream('same-tick-key');
+      const [first, second, third] = await Promise.all([
+        store.append(stream, [{ data: 'a', idempotencyKey: 'k' }]),
+        store.append(stream, [{ data: 'b' }, { data: 'a again', idempotencyKey: 'k' }]),
+        store.append(stream, [{ data: 'c', idempotencyKey: 'k' }]),
+      ]);
+      expect(first?.[0]).toMatchObject({ offset: 1, duplicate: false });
+      expect(second?.map((result) => [result.offset, result.duplicate])).toEqual([
+        [2, false],
+        [1, true],
+      ]);
+      expect(third?.[0]).toMatchObject({ offset: 1, duplicate: true });
+      expect((await store.readAfter(stream, 0, 10)).map((event) => event.data)).toEqual(['a', 'b']);
+    });
+
+    it('refuses an invalid append made in the same tick as valid ones alone, and stores the valid ones', async () => {
+      const store = await ctx.create();
+      const stream = ctx.stream('same-tick-invalid');
+      const before = store.append(stream, [{ data: 'before' }]);
+      const invalid = expectStoreError(
+        () => store.append(stream, [{ data: 'fine' }, { data: 'bad', event: 'line\nbreak' }]),
+        'INVALID_FIELD',
+      );
+      const after = store.append(stream, [{ data: 'after' }]);
+      await invalid;
+      expect((await before)[0]?.offset).toBe(1);
+      expect((await after)[0]?.offset).toBe(2);
+      expect((await store.readAfter(stream, 0, 10)).map((event) => event.data)).toEqual(['before', 'after']);
     });
 
     it.skipIf(!ctx.sharedBacking)(
