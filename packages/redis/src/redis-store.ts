@@ -27,6 +27,7 @@ import { APPEND_SCRIPT, POSITION_SCRIPT, SHARDED_APPEND_SCRIPT } from './lua-sou
 import { type RedisStoreOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { ServerClock } from './server-clock.ts';
 import { type NotificationListener, SharedSubscriber } from './shared-subscriber.ts';
+import { TickCoalescer } from './tick-coalescer.ts';
 import { waitForReplicas } from './wait-for-replicas.ts';
 
 const appendScript = new LuaScript(APPEND_SCRIPT);
@@ -53,6 +54,8 @@ export class RedisStore implements EventStore {
   readonly #host: ChannelHost;
   readonly #serverClock = new ServerClock();
   readonly #batcher = new AppendBatcher((stream, events) => this.#sendAppend(stream, events));
+  readonly #pageReads = new TickCoalescer<StoredEvent[]>((events) => events.slice());
+  readonly #positionReads = new TickCoalescer<StreamPosition>((position) => ({ ...position }));
   /** Settles once the server was found to have sharded Pub/Sub (only asked in that mode). */
   #shardedChecked: Promise<void> | undefined;
   #closed = false;
@@ -163,6 +166,12 @@ export class RedisStore implements EventStore {
     }
     if (!(limit > 0) || after >= Number.MAX_SAFE_INTEGER) return [];
     const count = Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : Number.MAX_SAFE_INTEGER;
+    return this.#pageReads.run(`${stream}\n${Math.floor(after)}\n${count}`, () =>
+      this.#readPage(stream, keys, after, count),
+    );
+  }
+
+  async #readPage(stream: string, keys: StreamKeys, after: number, count: number): Promise<StoredEvent[]> {
     const client = this.options.client;
     const read = () =>
       guarded(client, this.options.commandTimeoutMs, 'read events', () =>
@@ -182,6 +191,10 @@ export class RedisStore implements EventStore {
   async position(stream: string): Promise<StreamPosition> {
     this.#assertOpen();
     const keys = this.keysOf(stream);
+    return this.#positionReads.run(stream, () => this.#readPosition(keys));
+  }
+
+  async #readPosition(keys: StreamKeys): Promise<StreamPosition> {
     const client = this.options.client;
     const [epoch, head, oldest] = (await guarded(
       client,

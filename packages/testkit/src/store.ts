@@ -5,6 +5,7 @@
  */
 export { type Collector, collector } from './store/collector.ts';
 export { describeEventStore } from './store/describe-event-store.ts';
+export { HubConnection } from './store/hub-connection.ts';
 export { ManualClock } from './store/manual-clock.ts';
 export type {
   StoreCapabilities,
