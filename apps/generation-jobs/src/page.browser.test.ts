@@ -7,6 +7,7 @@ import { type RunningApp, startApp } from '@resumable-sse/demo-support/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MARKER, outputFor, tokensFor } from './jobs/generator.ts';
+import { JOB_LIST_REFRESH_MS } from './page/job-list.ts';
 import { JOBS_ENTRY } from './test-support/jobs-api.ts';
 
 /** Saved on every run (git ignores it); `UPDATE_DOCS_SCREENSHOT=1` also refreshes docs/screenshot.png. */
@@ -211,6 +212,11 @@ describe('an expired job on the page', () => {
     await tab.locator(`.job-item[data-job-id="${id}"][data-state="expired"]`).waitFor({ timeout: 6_000 });
     expect(await item.locator('.job-state').textContent()).toBe('Expired');
     expect(await item.locator('.job-summary').textContent()).toBe('result no longer kept');
+    // The list polls every 2 s; an unchanged job keeps its item, so a click can never fall
+    // between a press on one node and a release on its replacement.
+    const shown = await item.elementHandle();
+    await tab.waitForTimeout(JOB_LIST_REFRESH_MS + 500);
+    expect(await shown?.evaluate((element) => element.isConnected)).toBe(true);
     await tab.click('#clear');
     await item.locator('button').click();
     await tab.locator('#job[data-state="expired"]').waitFor();

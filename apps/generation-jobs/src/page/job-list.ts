@@ -6,7 +6,8 @@
 import type { JobFailure, JobList, JobSummary } from '../jobs/job-events.ts';
 
 const PAGE_SIZE = 10;
-const REFRESH_MS = 2_000;
+/** How often the list reads `GET /jobs` again. */
+export const JOB_LIST_REFRESH_MS = 2_000;
 
 export interface JobListView {
   /** Reads the first pages again (as many jobs as are shown). */
@@ -44,8 +45,31 @@ export function createJobList(options: JobListOptions): JobListView {
     return (await response.json()) as JobList;
   };
 
+  /** Each job's item as last rendered, with what it was rendered from. */
+  let rendered = new Map<string, { readonly key: string; readonly element: HTMLLIElement }>();
+
+  /**
+   * An item is rebuilt only when its job changed: a poll that swapped every node would swallow a
+   * click whose press and release straddle it (the click never reaches either button).
+   */
   const render = () => {
-    options.list.replaceChildren(...jobs.map(item));
+    const current = options.currentId();
+    const kept = new Map<string, { readonly key: string; readonly element: HTMLLIElement }>();
+    const elements = jobs.map((job) => {
+      const key = JSON.stringify(job);
+      const previous = rendered.get(job.id);
+      const entry = previous?.key === key ? previous : { key, element: item(job) };
+      kept.set(job.id, entry);
+      // Marked in place: opening or clearing a job must not rebuild the item being clicked.
+      if (job.id === current) entry.element.dataset.current = 'true';
+      else delete entry.element.dataset.current;
+      return entry.element;
+    });
+    rendered = kept;
+    const children = options.list.children;
+    const unchanged =
+      children.length === elements.length && elements.every((element, index) => children[index] === element);
+    if (!unchanged) options.list.replaceChildren(...elements);
     options.empty.hidden = jobs.length > 0;
     options.more.hidden = next === null;
   };
@@ -55,7 +79,6 @@ export function createJobList(options: JobListOptions): JobListView {
     li.className = 'job-item';
     li.dataset.jobId = job.id;
     li.dataset.state = job.state;
-    if (job.id === options.currentId()) li.dataset.current = 'true';
     const button = document.createElement('button');
     button.type = 'button';
     button.addEventListener('click', () => options.onOpen(job));
@@ -116,7 +139,7 @@ export function createJobList(options: JobListOptions): JobListView {
   });
   setInterval(() => {
     if (document.visibilityState === 'visible') void refresh();
-  }, REFRESH_MS);
+  }, JOB_LIST_REFRESH_MS);
   void refresh();
   return { refresh };
 }
