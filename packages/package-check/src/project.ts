@@ -70,7 +70,9 @@ export async function installProject(
   );
   await runOk('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
     cwd: dir,
-    timeoutMs: 150_000,
+    // On a fresh machine npm's cache is empty: every package comes from the registry, while the
+    // other test tasks keep both cores busy. Seconds on a warm cache; minutes are possible cold.
+    timeoutMs: 480_000,
   });
   return { dir, fromRegistry, leftOut: LEFT_OUT };
 }
