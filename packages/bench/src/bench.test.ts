@@ -99,8 +99,11 @@ describe('bench harness at a tiny size', () => {
       expect([row!.appendsPerSec, row!.deliveriesPerSec].every(positive)).toBe(true);
     }
     expect(results.cluster.redis![0]!.busMessagesPerAppend).toBe(0);
-    // Each append reaches its shard's replica only.
-    expect(results.cluster['cluster-sharded']![0]!.busMessagesPerAppend).toBeCloseTo(1, 1);
+    // Each notification reaches its shard's replica only, and appends joined in one tick share
+    // one notification: at most one bus message per append, never a broadcast.
+    const sharded = results.cluster['cluster-sharded']![0]!.busMessagesPerAppend;
+    expect(sharded).toBeGreaterThan(0);
+    expect(sharded).toBeLessThanOrEqual(1.05);
   });
 
   it('writes the table with a ratio for every pair, and a chart with every contender', () => {

@@ -15,6 +15,11 @@ export interface ServerConfig {
   readonly redisUrl?: string;
   /** `redisStore`'s `commandTimeoutMs`. @default the store's default */
   readonly redisCommandTimeoutMs?: number;
+  /**
+   * Heartbeat interval for every contender that has one (ours: `heartbeatMs`; better-sse:
+   * `keepAlive`; bare: a comment line to every response). @default 0 (none, as in scenarios 1–5)
+   */
+  readonly heartbeatMs?: number;
 }
 
 export type ServerCommand =
@@ -36,6 +41,8 @@ export type ServerCommand =
   | { readonly cmd: 'watch-rss'; readonly on: boolean }
   /** Publishes `count` events and returns the cursor of the event `behind` events before the head. */
   | { readonly cmd: 'seed'; readonly count: number; readonly behind: number; readonly payloadBytes: number }
+  /** Full garbage collection, then a V8 heap snapshot written to `path`. */
+  | { readonly cmd: 'heap-snapshot'; readonly path: string }
   | { readonly cmd: 'close' };
 
 export interface ServerStats {
@@ -79,6 +86,11 @@ export interface LoadConfig {
    * contender that stalls costs seconds, not the whole timeout. @default undefined (never)
    */
   readonly stallMs?: number;
+  /**
+   * Source address of every connection (any of 127.0.0.0/8 on loopback): each address has its own
+   * ~28,000 ephemeral ports, so tens of thousands of connections spread over several. @default the kernel's choice
+   */
+  readonly localAddress?: string;
 }
 
 export type LoadCommand =

@@ -52,7 +52,12 @@ function open(index: number, onHeaders: () => void): void {
   // would always be served first and look faster than the rest.
   const samples = config.latencySamples ?? 0;
   const sampleLatency = samples > 0 && index % Math.max(1, Math.floor(config.connections / samples)) === 0;
-  const socket = connect({ host: '127.0.0.1', port: config.port, noDelay: true });
+  const socket = connect({
+    host: '127.0.0.1',
+    port: config.port,
+    noDelay: true,
+    ...(config.localAddress ? { localAddress: config.localAddress } : {}),
+  });
   const connection: Connection = {
     socket,
     scanner: new FrameScanner({ sampleLatency }),

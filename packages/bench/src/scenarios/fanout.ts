@@ -40,7 +40,12 @@ export interface FanoutOptions {
 export async function openSubscribers(
   server: Child,
   count: number,
-  extra: { latencySamples?: number; concurrency?: number; lastEventId?: string } = {},
+  extra: {
+    latencySamples?: number;
+    concurrency?: number;
+    lastEventId?: string;
+    localAddress?: string;
+  } = {},
 ): Promise<{ client: Child; connected: ConnectResult }> {
   const client = await spawnChild({
     script: 'load/sse-load.ts',
@@ -53,6 +58,7 @@ export async function openSubscribers(
         concurrency: extra.concurrency ?? 256,
         lastEventId: extra.lastEventId,
         latencySamples: extra.latencySamples ?? 0,
+        localAddress: extra.localAddress,
       }),
     },
   });

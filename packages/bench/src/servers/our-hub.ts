@@ -8,15 +8,17 @@ import type { ServerConfig } from '../harness/messages.ts';
 export const STREAM = 'bench';
 
 /**
- * Heartbeats off (the peers send none either), and a high-water mark far above the fan-out
- * burst: the benchmark publishes as fast as it can, so a subscriber may briefly hold many
- * unsent events, and the default 1 MiB would (correctly) disconnect it as a slow consumer.
+ * Heartbeats off unless the config asks (the peers send none either), and a high-water mark far
+ * above the fan-out burst: the benchmark publishes as fast as it can, so a subscriber may briefly
+ * hold many unsent events, and the default 1 MiB would (correctly) disconnect it as a slow consumer.
  */
-export const ENDPOINT_OPTIONS = {
-  stream: STREAM,
-  heartbeatMs: 0,
-  highWaterMarkBytes: 1 << 30,
-} as const;
+export function endpointOptions(config: ServerConfig) {
+  return {
+    stream: STREAM,
+    heartbeatMs: config.heartbeatMs ?? 0,
+    highWaterMarkBytes: 1 << 30,
+  } as const;
+}
 
 /** `retry:` at connect, the replayed events, then `caught-up`. */
 export function ourFramesToCatchUp(events: number): number {

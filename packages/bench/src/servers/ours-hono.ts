@@ -3,13 +3,13 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { sse } from '@resumable-sse/hono';
 import { Hono } from 'hono';
-import { ENDPOINT_OPTIONS, ourFramesToCatchUp, ourHub } from './our-hub.ts';
+import { endpointOptions, ourFramesToCatchUp, ourHub } from './our-hub.ts';
 import { closeServer, listen, runServer } from './server-kit.ts';
 
 await runServer(async (config) => {
   const ours = await ourHub(config);
   const app = new Hono();
-  app.get('/stream', sse({ hub: ours.hub, ...ENDPOINT_OPTIONS }));
+  app.get('/stream', sse({ hub: ours.hub, ...endpointOptions(config) }));
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   return {
     port: await listen(server),

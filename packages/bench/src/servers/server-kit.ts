@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
+import { writeHeapSnapshot } from 'node:v8';
 import { nowMs } from '../harness/clock.ts';
 import { answerCommands } from '../harness/ipc-server.ts';
 import type {
@@ -48,6 +49,15 @@ export function readConfig(): ServerConfig {
   return text ? (JSON.parse(text) as ServerConfig) : {};
 }
 
+/** Three full collections (the server runs with --expose-gc), with a pause for finalizers between. */
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let round = 0; round < 3; round += 1) {
+    gc?.();
+    await sleep(20);
+  }
+}
+
 /** Runs a contender: builds it, prints its port, then serves the orchestrator until told to close. */
 export async function runServer(make: (config: ServerConfig) => Promise<BenchServer>): Promise<void> {
   const bench = await make(readConfig());
@@ -79,14 +89,12 @@ export async function runServer(make: (config: ServerConfig) => Promise<BenchSer
         return null;
       case 'stats':
         return stats();
-      case 'gc': {
-        const gc = (globalThis as { gc?: () => void }).gc;
-        for (let round = 0; round < 3; round += 1) {
-          gc?.();
-          await sleep(20);
-        }
+      case 'gc':
+        await collectGarbage();
         return stats();
-      }
+      case 'heap-snapshot':
+        await collectGarbage();
+        return writeHeapSnapshot(command.path);
       case 'watch-rss':
         if (watcher) clearInterval(watcher);
         watcher = undefined;

@@ -10,12 +10,12 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createSseEndpoint } from '@resumable-sse/core';
 import { toSseRequest, toSseSink } from '@resumable-sse/core/node';
 import { Hono } from 'hono';
-import { ENDPOINT_OPTIONS, ourFramesToCatchUp, ourHub } from '../our-hub.ts';
+import { endpointOptions, ourFramesToCatchUp, ourHub } from '../our-hub.ts';
 import { closeServer, listen, runServer } from '../server-kit.ts';
 
 await runServer(async (config) => {
   const ours = await ourHub(config);
-  const endpoint = createSseEndpoint(ours.hub, ENDPOINT_OPTIONS);
+  const endpoint = createSseEndpoint(ours.hub, endpointOptions(config));
   const app = new Hono<{ Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } }>();
   app.get('/stream', async (c) => {
     const { incoming, outgoing } = c.env;
