@@ -10,8 +10,14 @@ export interface AppendBatchLimits {
   readonly maxChars: number;
 }
 
-/** What keeps one script call small enough that joining others to it costs them nothing. */
-export const DEFAULT_APPEND_BATCH_LIMITS: AppendBatchLimits = { maxEvents: 1_000, maxChars: 1 << 20 };
+/**
+ * Sixteen events per joint call saves most round trips yet keeps more than one call in flight
+ * when many producers append in step, so Node prepares the next while Redis runs the current
+ * one: 32 producers appended 101-108 k events/s this way against 93-95 k/s with one call per
+ * tick (`packages/redis/scripts/measure.ts`). A megabyte keeps one big event from making the others'
+ * call big.
+ */
+export const DEFAULT_APPEND_BATCH_LIMITS: AppendBatchLimits = { maxEvents: 16, maxChars: 1 << 20 };
 
 interface Part {
   readonly events: readonly AppendInput[];

@@ -42,20 +42,24 @@ async function countScripts(work: () => Promise<unknown>): Promise<number> {
 const nextStream = () => `batching-${++streams}`;
 
 describe('appends made within one tick', () => {
-  it('reach Redis as one script call, numbered in call order', async () => {
+  it('reach Redis as one script call per 16 events, numbered in call order', async () => {
     const store = redisStore({ client });
     const stream = nextStream();
     await store.append(stream, [{ data: 'warm-up' }]);
-    let results: Awaited<ReturnType<typeof store.append>>[] = [];
-    const calls = await countScripts(async () => {
-      results = await Promise.all(
-        Array.from({ length: 32 }, (_, n) => store.append(stream, [{ data: `producer-${n}` }])),
+    const appendAll = async (producers: number) =>
+      Promise.all(
+        Array.from({ length: producers }, (_, n) => store.append(stream, [{ data: `producer-${n}` }])),
       );
-    });
-    expect(calls).toBe(1);
-    expect(results.map((result) => result[0]?.offset)).toEqual(Array.from({ length: 32 }, (_, n) => n + 2));
-    const stored = await store.readAfter(stream, 1, 100);
-    expect(stored.map((event) => event.data)).toEqual(Array.from({ length: 32 }, (_, n) => `producer-${n}`));
+    expect(await countScripts(() => appendAll(16))).toBe(1);
+    let results: Awaited<ReturnType<typeof appendAll>> = [];
+    expect(
+      await countScripts(async () => {
+        results = await appendAll(40);
+      }),
+    ).toBe(3);
+    expect(results.map((result) => result[0]?.offset)).toEqual(Array.from({ length: 40 }, (_, n) => n + 18));
+    const stored = await store.readAfter(stream, 17, 100);
+    expect(stored.map((event) => event.data)).toEqual(Array.from({ length: 40 }, (_, n) => `producer-${n}`));
     await store.close();
   });
 
