@@ -3,6 +3,7 @@ import { type RedisServerHandle, startRedisServer } from '@resumable-sse/testkit
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from './index.ts';
+import { commandCalls } from './test-support/command-stats.ts';
 
 let server: RedisServerHandle;
 let client: Redis;
@@ -24,19 +25,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Script calls (EVALSHA + EVAL) the server has run so far. */
-async function scriptCalls(): Promise<number> {
-  const info = await admin.info('commandstats');
-  let calls = 0;
-  for (const match of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(match[1]);
-  return calls;
-}
-
 /** Script calls made while `work` ran. */
 async function countScripts(work: () => Promise<unknown>): Promise<number> {
-  const before = await scriptCalls();
+  const before = await commandCalls(admin, 'evalsha', 'eval');
   await work();
-  return (await scriptCalls()) - before;
+  return (await commandCalls(admin, 'evalsha', 'eval')) - before;
 }
 
 const nextStream = () => `batching-${++streams}`;

@@ -4,6 +4,7 @@ import { HubConnection } from '@resumable-sse/testkit/store';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore } from './index.ts';
+import { commandCalls } from './test-support/command-stats.ts';
 
 let server: RedisServerHandle;
 let client: Redis;
@@ -24,11 +25,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function commandCalls(command: string): Promise<number> {
-  const info = await admin.info('commandstats');
-  return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-}
-
 describe('identical reads asked within one tick', () => {
   it('are one XRANGE, and each caller gets an array of its own', async () => {
     const store = redisStore({ client });
@@ -37,9 +33,9 @@ describe('identical reads asked within one tick', () => {
       stream,
       Array.from({ length: 20 }, (_, n) => ({ data: `e${n + 1}` })),
     );
-    const before = await commandCalls('xrange');
+    const before = await commandCalls(admin, 'xrange');
     const pages = await Promise.all(Array.from({ length: 100 }, () => store.readAfter(stream, 5, 10)));
-    expect((await commandCalls('xrange')) - before).toBe(1);
+    expect((await commandCalls(admin, 'xrange')) - before).toBe(1);
     pages[0]!.splice(0);
     for (const page of pages.slice(1)) {
       expect(page.map((event) => event.offset)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
@@ -72,7 +68,7 @@ describe('identical reads asked within one tick', () => {
       Array.from({ length: 1_000 }, (_, n) => ({ data: `event-${n + 1}` })),
     );
     const cursor = published[0]!.id;
-    const before = await commandCalls('xrange');
+    const before = await commandCalls(admin, 'xrange');
     const connections = await Promise.all(
       Array.from({ length: 200 }, () => HubConnection.open(hub, stream, cursor)),
     );
@@ -86,7 +82,7 @@ describe('identical reads asked within one tick', () => {
     } finally {
       await Promise.all(connections.map((connection) => connection.close()));
     }
-    const reads = (await commandCalls('xrange')) - before;
+    const reads = (await commandCalls(admin, 'xrange')) - before;
     // Without joining: 200 clients × (the cursor's event + every page) reads.
     expect(reads).toBeLessThan(200);
     await store.close();
