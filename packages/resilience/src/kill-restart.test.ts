@@ -88,11 +88,17 @@ async function crashDrill(
     ackLost.push(unacknowledged);
     await publisher.publishLosingAck(unacknowledged);
     inFlightSeqs.push(seq);
-    const inFlight = publisher.publish(seq++);
+    // Its retry waits for the ack-lost one's: a new memory log must get them in sequence order.
+    let letInFlightRetry = (): void => {};
+    const ackLostRetried = new Promise<void>((resolve) => {
+      letInFlightRetry = resolve;
+    });
+    const inFlight = publisher.publish(seq++, { retriesWaitFor: ackLostRetried });
     await sleep(random.int(0, 2));
     await server.crash();
     await server.restart();
     await publisher.publish(unacknowledged);
+    letInFlightRetry();
     await inFlight;
     const resetsBefore = client.resets.length;
     client.release();

@@ -77,8 +77,12 @@ export class Publisher {
     if (response.status !== 200) throw new Error(`publish ${seq} answered ${response.status}`);
   }
 
-  /** Publishes event `seq`, retrying with the same idempotency key until it is stored. */
-  async publish(seq: number): Promise<Acknowledged> {
+  /**
+   * Publishes event `seq`, retrying with the same idempotency key until it is stored. A retry
+   * first waits for `retriesWaitFor`, so a publish left in flight across a crash cannot overtake
+   * the ones the caller sends after the restart.
+   */
+  async publish(seq: number, options: { retriesWaitFor?: Promise<unknown> } = {}): Promise<Acknowledged> {
     const deadline = Date.now() + (this.#options.deadlineMs ?? 30_000);
     const body = this.#body(seq);
     for (let attempt = 1; ; attempt++) {
@@ -110,6 +114,7 @@ export class Publisher {
       if (Date.now() > deadline)
         throw new Error(`publish ${seq} still failing after ${attempt} attempts: ${status} ${text}`);
       await sleep(Math.min(200, 10 * attempt));
+      await options.retriesWaitFor;
     }
   }
 
