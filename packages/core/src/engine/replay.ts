@@ -181,8 +181,12 @@ export class ReplaySession implements ChannelListener, Beating {
   #lastBeatAt = this.#startedAt;
   readonly #deadline: number | undefined;
   readonly #cleanups: Array<() => void> = [];
-  /** Aborts when the connection ends for any reason, so a queued or retrying read stops. */
-  readonly #lifetime = new AbortController();
+  /**
+   * Aborts when the connection ends for any reason, so a queued or retrying read stops. Made by
+   * the first read and dropped when a catch-up ends (no read is in flight then): an idle live
+   * connection does not hold one.
+   */
+  #reads: AbortController | null = null;
   #state: 'starting' | 'catching-up' | 'live' | 'closed' = 'starting';
   #epoch: string | undefined;
   /** Offset of the last event this connection has passed (sent or filtered out). */
@@ -322,6 +326,7 @@ export class ReplaySession implements ChannelListener, Beating {
       break;
     }
     this.#catchingUp = false;
+    this.#reads = null;
     return sent;
   }
 
@@ -363,7 +368,8 @@ export class ReplaySession implements ChannelListener, Beating {
   /** A store read under the hub's replay-read limit, retried briefly before the session gives up. */
   #read<T>(run: () => Promise<T>): Promise<T> {
     const limiter = this.#host.replayReads;
-    return readForReplay(limiter, run, this.#lifetime.signal);
+    this.#reads ??= new AbortController();
+    return readForReplay(limiter, run, this.#reads.signal);
   }
 
   #shiftPending(): void {
@@ -599,7 +605,8 @@ export class ReplaySession implements ChannelListener, Beating {
     this.#state = 'closed';
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#lifetime.abort();
+    this.#reads?.abort();
+    this.#reads = null;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     // A slow consumer's buffer may never drain: drop its socket rather than queue an end behind it.
     if (reason === 'slow-consumer' && this.#sink.abort) this.#sink.abort();

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { SseRequest, SseSink } from '../engine/types.ts';
+import { concatFrames, flushAtTickEnd, type TickFlushable } from './tick-flush.ts';
 
 /** What Node's HTTP/1 `ServerResponse` and HTTP/2 `Http2ServerResponse` both offer. */
 export interface NodeResponse {
@@ -95,6 +96,7 @@ class NodeSseRequest implements SseRequest {
  * header, a trip through the HTTP layer and an entry in the socket's write vector. The batch is
  * handed over on `process.nextTick`, before any I/O, so batching adds no latency. `flush` is what
  * the `compression` middleware adds: called after each batch, so it can never sit on an event.
+ * Sockets due the same frames in a tick share one concatenated buffer (`tick-flush.ts`).
  */
 export function toSseSink(res: NodeResponse): SseSink {
   return new NodeSseSink(res);
@@ -103,7 +105,7 @@ export function toSseSink(res: NodeResponse): SseSink {
 /** A frame at least this large is written at once instead of copied into a batch. */
 const BATCH_LIMIT_BYTES = 65_536;
 
-class NodeSseSink implements SseSink {
+class NodeSseSink implements SseSink, TickFlushable {
   readonly #res: NodeResponse;
   #ended = false;
   /** Pending `drain()` callers; `null` until the first wait registers the listeners. */
@@ -135,7 +137,7 @@ class NodeSseSink implements SseSink {
     const batch = this.#batch;
     if (batch === null) {
       this.#batch = chunk;
-      process.nextTick(flushSink, this);
+      flushAtTickEnd(this);
     } else if (Array.isArray(batch)) batch.push(chunk);
     else this.#batch = [batch, chunk];
     this.#batchBytes += chunk.byteLength;
@@ -150,7 +152,7 @@ class NodeSseSink implements SseSink {
     const bytes = this.#batchBytes;
     this.#batchBytes = 0;
     if (this.closed) return;
-    this.#send(Array.isArray(batch) ? Buffer.concat(batch, bytes) : batch);
+    this.#send(Array.isArray(batch) ? concatFrames(batch, bytes) : batch);
   }
 
   #send(chunk: Uint8Array): boolean {
@@ -201,7 +203,3 @@ class NodeSseSink implements SseSink {
 
 /** Node's default for a writable's high-water mark, where the response does not say. */
 const DEFAULT_HIGH_WATER_MARK = 16_384;
-
-function flushSink(sink: NodeSseSink): void {
-  sink.flush();
-}

@@ -18,6 +18,8 @@ interface Connection {
   readonly res: ServerResponse;
   /** Every `res.write` the sink made, as text. */
   readonly writes: string[];
+  /** Every chunk the sink passed to `res.write`, as passed. */
+  readonly chunks: Uint8Array[];
   /** What the client has received so far. */
   received(): string;
   /** Resolves when the response ended. */
@@ -55,12 +57,14 @@ async function connect(): Promise<Connection> {
   cleanups.push(() => void client.destroy());
   const { res } = await serverSide;
   const writes: string[] = [];
+  const chunks: Uint8Array[] = [];
   const write = res.write.bind(res) as (chunk: Uint8Array) => boolean;
   res.write = ((chunk: Uint8Array) => {
     writes.push(Buffer.from(chunk).toString('utf8'));
+    chunks.push(chunk);
     return write(chunk);
   }) as typeof res.write;
-  return { sink: toSseSink(res), res, writes, received: () => text, ended };
+  return { sink: toSseSink(res), res, writes, chunks, received: () => text, ended };
 }
 
 const frame = (n: number) => new TextEncoder().encode(`data: ${n}\n\n`);
@@ -139,5 +143,43 @@ describe('toSseSink', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(writes).toEqual([]);
     expect(sink.bufferedBytes).toBe(0);
+  });
+
+  it('gives sockets due the same frames in a tick one shared buffer, and others their own', async () => {
+    const [a, b, c] = [await connect(), await connect(), await connect()];
+    const shared = [frame(1), frame(2), frame(3)];
+    for (const chunk of shared) a.sink.write(chunk);
+    for (const chunk of shared) b.sink.write(chunk);
+    // Equal bytes but other arrays (a filtered or later-joined connection): not the same run.
+    for (const n of [1, 2, 3]) c.sink.write(frame(n));
+    await until(
+      () => [a, b, c].every((connection) => connection.received().endsWith('data: 3\n\n')),
+      'all three',
+    );
+    expect(a.chunks).toHaveLength(1);
+    expect(b.chunks[0]).toBe(a.chunks[0]);
+    expect(c.chunks[0]).not.toBe(a.chunks[0]);
+    expect([a, b, c].map((connection) => connection.received())).toEqual(
+      Array(3).fill('data: 1\n\ndata: 2\n\ndata: 3\n\n'),
+    );
+  });
+
+  it('a response whose flush throws ends alone; the others of the tick still get their frames', async () => {
+    const [first, broken, last] = [await connect(), await connect(), await connect()];
+    // `flush` is what the compression middleware adds to a response; here it fails.
+    Object.assign(broken.res, {
+      flush: () => {
+        throw new Error('compression failed');
+      },
+    });
+    for (const connection of [first, broken, last]) {
+      connection.sink.write(frame(1));
+      connection.sink.write(frame(2));
+    }
+    await until(() => first.received().endsWith('data: 2\n\n'), 'the first connection');
+    await until(() => last.received().endsWith('data: 2\n\n'), 'the last connection');
+    await broken.ended;
+    expect(broken.sink.closed).toBe(true);
+    expect(last.sink.closed).toBe(false);
   });
 });
