@@ -73,7 +73,9 @@ describe('bench harness at a tiny size', () => {
   it('measures idle memory and seek cost as finite numbers', () => {
     for (const contender of TINY.idle.contenders) {
       const [sample] = results.idle[contender]!;
-      expect(Number.isFinite(sample!.rssPer1000) && Number.isFinite(sample!.heapPer1000)).toBe(true);
+      expect(
+        [sample!.rssPer1000, sample!.heapPer1000, sample!.youngGenerationPer1000].every(Number.isFinite),
+      ).toBe(true);
     }
     const [rows] = results.seek;
     expect(rows!.map((row) => row.retention)).toEqual(TINY.seek.retentions);

@@ -152,7 +152,7 @@ export async function runBench(config: BenchConfig, hooks: BenchHooks = {}): Pro
       push(idle, contender, sample);
       if (sample)
         log(
-          `memory   run ${run} ${contender.padEnd(15)} ${(sample.rssPer1000 / 1024 / 1024).toFixed(2)} MiB RSS per 1,000 idle`,
+          `memory   run ${run} ${contender.padEnd(15)} ${(sample.rssPer1000 / 1024 / 1024).toFixed(2)} MiB RSS per 1,000 idle, ${(sample.youngGenerationPer1000 / 1024 / 1024).toFixed(2)} MiB of it young generation`,
         );
     }
   }

@@ -56,6 +56,10 @@ export interface ServerStats {
   readonly peakRss: number;
   /** Our hub's disconnects since start, by reason (other contenders report none). */
   readonly disconnects: Readonly<Record<string, number>>;
+  /** Memory V8 holds from the system per heap space (`new_space`, `old_space`, …), bytes. */
+  readonly heapSpaces: Readonly<Record<string, number>>;
+  /** Memory outside the V8 heap that JS objects own (Buffers, ArrayBuffers), bytes. */
+  readonly external: number;
 }
 
 export interface PublishResult {

@@ -218,16 +218,26 @@ function idleSection(results: BenchResults): string[] {
     kibibytes(medianOf(results.idle, key, (sample) => sample.rssPer1000 / 1000)),
     mebibytes(medianOf(results.idle, key, (sample) => sample.rssPer1000)),
     mebibytes(medianOf(results.idle, key, (sample) => sample.heapPer1000)),
+    mebibytes(medianOf(results.idle, key, (sample) => sample.youngGenerationPer1000)),
     ...matrix(results.idle, keys, key, (sample) => sample.rssPer1000),
   ]);
   return [
     '## 3. Memory per idle subscriber',
     '',
     `Server RSS after a full GC with ${count(config.idle.connections)} open, quiet connections, minus RSS before them. ` +
-      '"÷ X" compares RSS per connection: < 1× means leaner than X.',
+      '"÷ X" compares RSS per connection: < 1× means leaner than X. "Young generation" is the part of ' +
+      "the RSS growth that is V8's space for new objects growing with the setup burst (up to a fixed cap, " +
+      'so it is not a cost each further connection pays).',
     '',
     table(
-      ['contender', 'RSS / connection', 'RSS / 1,000', 'JS heap / 1,000', ...keys.map((key) => `÷ ${key}`)],
+      [
+        'contender',
+        'RSS / connection',
+        'RSS / 1,000',
+        'JS heap / 1,000',
+        'young generation / 1,000',
+        ...keys.map((key) => `÷ ${key}`),
+      ],
       rows,
     ),
   ];

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { nowMs } from '../harness/clock.ts';
 import { answerCommands } from '../harness/ipc-server.ts';
 import type {
@@ -76,6 +76,10 @@ export async function runServer(make: (config: ServerConfig) => Promise<BenchSer
       heapUsed: memory.heapUsed,
       peakRss: Math.max(peakRss, memory.rss),
       disconnects: bench.disconnects?.() ?? {},
+      heapSpaces: Object.fromEntries(
+        getHeapSpaceStatistics().map((space) => [space.space_name, space.physical_space_size]),
+      ),
+      external: memory.external,
     };
   };
 
