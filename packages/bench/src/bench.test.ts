@@ -21,6 +21,7 @@ const TINY: BenchConfig = {
     subscribers: [10, 40],
     deliveries: 800,
     burst: 10,
+    warmupDeliveries: 200,
   },
   latency: { contenders: ['better-sse'], subscribers: 10, durationMs: 200, sampledConnections: 5 },
   idle: { contenders: ['bare', 'ours-hono'], connections: 40 },

@@ -78,6 +78,17 @@ export async function runBench(config: BenchConfig, hooks: BenchHooks = {}): Pro
       const server = await record(`fan-out ${contender} start`, () =>
         spawnChild({ script: `servers/${contender}.ts` }),
       );
+      const smallest = Math.min(...config.fanout.subscribers);
+      if (server && config.fanout.warmupDeliveries > 0) {
+        await record(`fan-out ${contender} warm-up`, () =>
+          measureFanout(server, {
+            subscribers: smallest,
+            events: Math.max(10, Math.round(config.fanout.warmupDeliveries / smallest)),
+            payloadBytes: config.payloadBytes,
+            burst: config.fanout.burst,
+          }),
+        );
+      }
       for (const subscribers of config.fanout.subscribers) {
         const events = Math.max(10, Math.round(config.fanout.deliveries / subscribers));
         const sample = server

@@ -15,6 +15,11 @@ export interface BenchConfig {
     readonly deliveries: number;
     /** Events published per macrotask (see README: "Fan-out"). */
     readonly burst: number;
+    /**
+     * Deliveries of a discarded pass at the smallest size before each server's first measured
+     * one, so every contender is measured with its code compiled, not while V8 is still at it.
+     */
+    readonly warmupDeliveries: number;
   };
   readonly latency: {
     readonly contenders: readonly string[];
@@ -83,6 +88,7 @@ const FULL: BenchConfig = {
     subscribers: [100, 1_000, 5_000],
     deliveries: 240_000,
     burst: 10,
+    warmupDeliveries: 120_000,
   },
   latency: {
     contenders: FRAMEWORK_CONTENDERS,
@@ -100,7 +106,7 @@ const FULL: BenchConfig = {
     timeoutMs: 60_000,
     stallMs: 5_000,
   },
-  append: { stores: STORES, events: 5_000 },
+  append: { stores: STORES, events: 20_000 },
   cluster: { targets: CLUSTER_TARGETS, events: 10_000, streams: 24, subscribersPerStream: 10 },
 };
 
@@ -108,7 +114,13 @@ const QUICK: BenchConfig = {
   label: 'quick',
   runs: 1,
   payloadBytes: 256,
-  fanout: { contenders: FRAMEWORK_CONTENDERS, subscribers: [100, 1_000], deliveries: 50_000, burst: 10 },
+  fanout: {
+    contenders: FRAMEWORK_CONTENDERS,
+    subscribers: [100, 1_000],
+    deliveries: 50_000,
+    burst: 10,
+    warmupDeliveries: 10_000,
+  },
   latency: { contenders: FRAMEWORK_CONTENDERS, subscribers: 200, durationMs: 500, sampledConnections: 50 },
   idle: { contenders: FRAMEWORK_CONTENDERS, connections: 500 },
   seek: { retentions: [500, 1_000_000], limit: 50, budgetMs: 50 },

@@ -136,7 +136,9 @@ function fanoutSection(results: BenchResults): string[] {
     '## 1. Fan-out',
     '',
     `One publisher, ${config.payloadBytes}-byte events, ${config.fanout.burst} events per macrotask, as fast as the server takes them; ` +
-      'deliveries/s from the first publish to the last frame received. Server CPU is `process.cpuUsage` over the window ' +
+      'deliveries/s from the first publish to the last frame received. Each server first runs a discarded pass of ' +
+      `${count(config.fanout.warmupDeliveries)} deliveries at the smallest size, so its code is compiled before it is measured. ` +
+      'Server CPU is `process.cpuUsage` over the window ' +
       '(100 % = one core). "÷ X" is this row\'s deliveries/s over X\'s, so > 1× means faster than X.',
   ];
   for (const size of Object.keys(results.fanout)
