@@ -6,6 +6,7 @@
 import { hmacCursorSigner } from './cursor-signer.ts';
 import { Channel, type ChannelListener } from './engine/channel.ts';
 import { HeartbeatScheduler } from './engine/heartbeat-scheduler.ts';
+import type { TrackedConnection } from './engine/host.ts';
 import { ReplayReadLimiter } from './engine/replay-reads.ts';
 import { ResumableSseError } from './errors.ts';
 import { type GuardedHooks, guardHooks } from './guarded-hooks.ts';
@@ -63,7 +64,7 @@ export class Hub {
   /** @internal shared by every session's replay reads */
   readonly replayReads: ReplayReadLimiter;
   readonly #channels = new Map<string, Channel>();
-  readonly #connections = new Set<() => void>();
+  readonly #connections = new Set<TrackedConnection>();
   #closed = false;
 
   constructor(options: HubOptions) {
@@ -154,9 +155,13 @@ export class Hub {
   }
 
   /** @internal endpoints register each open connection so `close()` can end it. */
-  trackConnection(end: () => void): () => void {
-    this.#connections.add(end);
-    return () => this.#connections.delete(end);
+  trackConnection(connection: TrackedConnection): void {
+    this.#connections.add(connection);
+  }
+
+  /** @internal */
+  untrackConnection(connection: TrackedConnection): void {
+    this.#connections.delete(connection);
   }
 
   stats(): HubStats {
@@ -171,7 +176,7 @@ export class Hub {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const end of [...this.#connections]) end();
+    for (const connection of [...this.#connections]) connection.hubClosed();
     this.#connections.clear();
     this.heartbeats.stop();
   }

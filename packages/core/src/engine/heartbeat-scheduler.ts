@@ -15,8 +15,8 @@ interface Bucket {
 export class HeartbeatScheduler {
   readonly #buckets = new Map<number, Bucket>();
 
-  /** Registers `member` on the timer for `intervalMs`; returns the function that removes it. */
-  add(intervalMs: number, member: Beating): () => void {
+  /** Registers `member` on the timer for `intervalMs`; `remove` with the same pair takes it off. */
+  add(intervalMs: number, member: Beating): void {
     let bucket = this.#buckets.get(intervalMs);
     if (!bucket) {
       const members = new Set<Beating>();
@@ -30,14 +30,16 @@ export class HeartbeatScheduler {
       this.#buckets.set(intervalMs, bucket);
     }
     bucket.members.add(member);
-    const owner = bucket;
-    return () => {
-      owner.members.delete(member);
-      if (owner.members.size === 0 && this.#buckets.get(intervalMs) === owner) {
-        clearInterval(owner.timer);
-        this.#buckets.delete(intervalMs);
-      }
-    };
+  }
+
+  /** Takes `member` off the timer for `intervalMs`; the last one off stops the timer. */
+  remove(intervalMs: number, member: Beating): void {
+    const bucket = this.#buckets.get(intervalMs);
+    if (!bucket?.members.delete(member)) return;
+    if (bucket.members.size === 0) {
+      clearInterval(bucket.timer);
+      this.#buckets.delete(intervalMs);
+    }
   }
 
   /** Number of live timers (one per distinct interval in use). */

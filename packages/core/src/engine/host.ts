@@ -15,7 +15,14 @@ export interface EngineHost {
   readonly hooks: GuardedHooks;
   readonly heartbeats: HeartbeatScheduler;
   attach(stream: string, listener: ChannelListener): Promise<() => void>;
-  trackConnection(end: () => void): () => void;
+  /** Registers an open connection so closing the hub ends it. */
+  trackConnection(connection: TrackedConnection): void;
+  untrackConnection(connection: TrackedConnection): void;
   /** Bounds every store read of its connections (`HubOptions.replayReadConcurrency`). */
   readonly replayReads: ReplayReadLimiter;
+}
+
+/** An open connection as the hub sees it: something to end when the hub closes. */
+export interface TrackedConnection {
+  hubClosed(): void;
 }

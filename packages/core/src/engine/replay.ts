@@ -27,7 +27,7 @@ import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../st
 import type { ChannelListener, LiveRun } from './channel.ts';
 import type { EndedStreamEvent } from './completion.ts';
 import type { Beating } from './heartbeat-scheduler.ts';
-import type { EngineHost } from './host.ts';
+import type { EngineHost, TrackedConnection } from './host.ts';
 import { readForReplay } from './replay-reads.ts';
 import type { InitialPolicy, SseSink } from './types.ts';
 
@@ -173,14 +173,17 @@ type PassOutcome = 'sent' | 'full' | 'skipped' | 'stop';
 export const HEARTBEAT_COMMENT = encodeCommentBytes('');
 
 /** One client connection: replay, then live, until the client leaves or the stream must end. */
-export class ReplaySession implements ChannelListener, Beating {
+export class ReplaySession implements ChannelListener, Beating, TrackedConnection {
   readonly #host: EngineHost;
   readonly #sink: SseSink;
   readonly #options: ReplaySessionOptions;
   readonly #startedAt = Date.now();
   #lastBeatAt = this.#startedAt;
   readonly #deadline: number | undefined;
-  readonly #cleanups: Array<() => void> = [];
+  /** Leaves the stream's live fan-out; set once attached. */
+  #leave: (() => void) | null = null;
+  /** The heartbeat interval this session is registered on; 0 when none. */
+  #beatInterval = 0;
   /**
    * Aborts when the connection ends for any reason, so a queued or retrying read stops. Made by
    * the first read and dropped when a catch-up ends (no read is in flight then): an idle live
@@ -216,6 +219,16 @@ export class ReplaySession implements ChannelListener, Beating {
     }
   }
 
+  /** The request's signal aborted: the client is gone. (An `EventListener` object's method.) */
+  handleEvent(): void {
+    this.#close('client-closed');
+  }
+
+  /** The hub is closing: end this connection; the client resumes elsewhere. */
+  hubClosed(): void {
+    this.#close('hub-closed');
+  }
+
   /** Resolves when the connection is over. Never rejects. */
   async run(): Promise<void> {
     const { signal, stream } = this.#options;
@@ -223,10 +236,10 @@ export class ReplaySession implements ChannelListener, Beating {
       this.#close('client-closed');
       return this.#done;
     }
-    const onAbort = () => this.#close('client-closed');
-    signal.addEventListener('abort', onAbort, { once: true });
-    this.#cleanups.push(() => signal.removeEventListener('abort', onAbort));
-    this.#cleanups.push(this.#host.trackConnection(() => this.#close('hub-closed')));
+    // The session itself is the listener (`handleEvent`), and fields replace cleanup closures:
+    // an idle connection holds no function objects of its own.
+    signal.addEventListener('abort', this, { once: true });
+    this.#host.trackConnection(this);
     this.#host.hooks.onConnect({ stream });
 
     // A first byte at once, so proxies and clients see the stream is open.
@@ -241,7 +254,7 @@ export class ReplaySession implements ChannelListener, Beating {
         leave();
         return this.#done;
       }
-      this.#cleanups.push(leave);
+      this.#leave = leave;
 
       const plan = await planReplay({
         store: this.#host.store,
@@ -554,7 +567,10 @@ export class ReplaySession implements ChannelListener, Beating {
       const deadlineCheck = Math.max(100, Math.min(1_000, Math.floor(maxConnectionMs / 10)));
       interval = interval > 0 ? Math.min(interval, deadlineCheck) : deadlineCheck;
     }
-    if (interval > 0) this.#cleanups.push(this.#host.heartbeats.add(interval, this));
+    if (interval > 0) {
+      this.#host.heartbeats.add(interval, this);
+      this.#beatInterval = interval;
+    }
   }
 
   #sendReset(payload: ResetPayload, baseline = this.#lastSent): void {
@@ -607,7 +623,12 @@ export class ReplaySession implements ChannelListener, Beating {
     this.#pendingBytes = 0;
     this.#reads?.abort();
     this.#reads = null;
-    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#options.signal.removeEventListener('abort', this);
+    this.#host.untrackConnection(this);
+    this.#leave?.();
+    this.#leave = null;
+    if (this.#beatInterval > 0) this.#host.heartbeats.remove(this.#beatInterval, this);
+    this.#beatInterval = 0;
     // A slow consumer's buffer may never drain: drop its socket rather than queue an end behind it.
     if (reason === 'slow-consumer' && this.#sink.abort) this.#sink.abort();
     else this.#sink.end();
