@@ -130,6 +130,26 @@ describe('replay reads that fail', () => {
     expect(disconnects).toEqual(['client-closed']);
   });
 
+  it('a session the hub ends while it waits on a future cursor reads the store no more', async () => {
+    // Failing nothing, but counting every read.
+    const { store, counts } = instrumentedStore({
+      readDelayMs: 2,
+      failPosition: () => false,
+      failReadAfter: () => false,
+    });
+    const { hub, ids } = await hubOver(store, 1);
+    const { cursor } = codec.decode(ids[0]!) as { cursor: { epoch: string } };
+    const ahead = codec.encode({ epoch: cursor.epoch, offset: 100 });
+    const session = await openSession(hub, { lastEventId: ahead, futureGraceMs: 1_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await hub.close();
+    const readsAtClose = counts.position + counts.readAfter;
+    await session.done;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(readsAtClose).toBeGreaterThan(0);
+    expect(counts.position + counts.readAfter - readsAtClose).toBe(0);
+  });
+
   it('a live gap fill that fails once is retried instead of ending the stream', async () => {
     const inner = memoryStore();
     let failNextRead = false;

@@ -339,7 +339,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       break;
     }
     this.#catchingUp = false;
-    this.#reads = null;
+    if (!this.#isClosed()) this.#reads = null;
     return sent;
   }
 
@@ -621,8 +621,9 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     this.#state = 'closed';
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#reads?.abort();
-    this.#reads = null;
+    // Kept aborted, not dropped: planning may still ask for a read, which must be refused.
+    this.#reads ??= new AbortController();
+    this.#reads.abort();
     this.#options.signal.removeEventListener('abort', this);
     this.#host.untrackConnection(this);
     this.#leave?.();

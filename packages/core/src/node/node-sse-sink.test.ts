@@ -182,4 +182,21 @@ describe('toSseSink', () => {
     expect(broken.sink.closed).toBe(true);
     expect(last.sink.closed).toBe(false);
   });
+
+  it('a response whose flush and destroy both throw still holds up no other socket of the tick', async () => {
+    const [first, broken, last] = [await connect(), await connect(), await connect()];
+    const destroy = broken.res.destroy.bind(broken.res);
+    Object.assign(broken.res, {
+      flush: () => {
+        throw new Error('compression failed');
+      },
+      destroy: () => {
+        destroy();
+        throw new Error('destroy failed');
+      },
+    });
+    for (const connection of [first, broken, last]) connection.sink.write(frame(1));
+    await until(() => last.received() === 'data: 1\n\n', 'the socket after the broken one');
+    expect(first.received()).toBe('data: 1\n\n');
+  });
 });

@@ -31,7 +31,11 @@ function flushDue(): void {
     } catch {
       // One response that cannot take its frames (a throwing `flush` from middleware, say)
       // ends that connection; it resumes with its cursor, and the other sockets get theirs.
-      sink.abort();
+      try {
+        sink.abort();
+      } catch {
+        // A response that cannot even be destroyed must still not hold up the others.
+      }
     }
   }
 }
