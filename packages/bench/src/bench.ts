@@ -78,27 +78,24 @@ export async function runBench(config: BenchConfig, hooks: BenchHooks = {}): Pro
       const server = await record(`fan-out ${contender} start`, () =>
         spawnChild({ script: `servers/${contender}.ts` }),
       );
+      /** About `deliveries` frames to `subscribers` connections: events = deliveries / subscribers. */
+      const fanoutPass = (live: NonNullable<typeof server>, subscribers: number, deliveries: number) =>
+        measureFanout(live, {
+          subscribers,
+          events: Math.max(10, Math.round(deliveries / subscribers)),
+          payloadBytes: config.payloadBytes,
+          burst: config.fanout.burst,
+        });
       const smallest = Math.min(...config.fanout.subscribers);
       if (server && config.fanout.warmupDeliveries > 0) {
         await record(`fan-out ${contender} warm-up`, () =>
-          measureFanout(server, {
-            subscribers: smallest,
-            events: Math.max(10, Math.round(config.fanout.warmupDeliveries / smallest)),
-            payloadBytes: config.payloadBytes,
-            burst: config.fanout.burst,
-          }),
+          fanoutPass(server, smallest, config.fanout.warmupDeliveries),
         );
       }
       for (const subscribers of config.fanout.subscribers) {
-        const events = Math.max(10, Math.round(config.fanout.deliveries / subscribers));
         const sample = server
           ? await record(`fan-out ${contender} ×${subscribers}`, () =>
-              measureFanout(server, {
-                subscribers,
-                events,
-                payloadBytes: config.payloadBytes,
-                burst: config.fanout.burst,
-              }),
+              fanoutPass(server, subscribers, config.fanout.deliveries),
             )
           : null;
         fanout[subscribers] ??= {};

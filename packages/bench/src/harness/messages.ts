@@ -58,8 +58,6 @@ export interface ServerStats {
   readonly disconnects: Readonly<Record<string, number>>;
   /** Memory V8 holds from the system per heap space (`new_space`, `old_space`, …), bytes. */
   readonly heapSpaces: Readonly<Record<string, number>>;
-  /** Memory outside the V8 heap that JS objects own (Buffers, ArrayBuffers), bytes. */
-  readonly external: number;
 }
 
 export interface PublishResult {

@@ -79,7 +79,6 @@ export async function runServer(make: (config: ServerConfig) => Promise<BenchSer
       heapSpaces: Object.fromEntries(
         getHeapSpaceStatistics().map((space) => [space.space_name, space.physical_space_size]),
       ),
-      external: memory.external,
     };
   };
 
