@@ -35,6 +35,40 @@ async function countScripts(work: () => Promise<unknown>): Promise<number> {
 const nextStream = () => `batching-${++streams}`;
 
 describe('appends made within one tick', () => {
+  it('keep call order on a fresh store even when the clock readings come back out of order', async () => {
+    // On a cluster each TIME may go to another node; here the first reading is simply slower.
+    const timed = new Redis(server.url);
+    timed.on('error', () => {});
+    const time = timed.time.bind(timed);
+    let readings = 0;
+    Object.assign(timed, {
+      time: async () => {
+        const delayMs = readings++ === 0 ? 60 : 0;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return time();
+      },
+    });
+    try {
+      const store = redisStore({ client: timed });
+      const stream = nextStream();
+      // 17 events: two joint calls, each of which would measure the clock on its own.
+      const sizes = [1, 3, 1, 5, 2, 1, 4];
+      const results = await Promise.all(
+        sizes.map((size, call) =>
+          store.append(
+            stream,
+            Array.from({ length: size }, (_, item) => ({ data: `${call}:${item}` })),
+          ),
+        ),
+      );
+      expect(results.map((batch) => batch[0]?.offset)).toEqual([1, 2, 5, 6, 11, 13, 14]);
+      expect(readings).toBe(1);
+      await store.close();
+    } finally {
+      timed.disconnect();
+    }
+  });
+
   it('reach Redis as one script call per 16 events, numbered in call order', async () => {
     const store = redisStore({ client });
     const stream = nextStream();

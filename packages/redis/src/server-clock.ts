@@ -16,6 +16,8 @@ export class ServerClock {
   #offsetMs: number | undefined;
   #bestRoundTripMs = Number.POSITIVE_INFINITY;
   #measuredAt = 0;
+  /** The TIME reading in flight, if any. */
+  #measuring: Promise<void> | undefined;
 
   get known(): boolean {
     return this.#offsetMs !== undefined;
@@ -36,8 +38,19 @@ export class ServerClock {
     this.#measuredAt = receivedAt;
   }
 
-  /** Reads the server clock once with TIME (before the first append of a store). */
-  async measure(client: RedisStoreClient): Promise<void> {
+  /**
+   * Reads the server clock once with TIME (before the first append of a store). Callers that ask
+   * while a reading is in flight share it, so they resume in the order they asked: two appends
+   * waiting on TIME replies from different cluster nodes could otherwise overtake each other.
+   */
+  measure(client: RedisStoreClient): Promise<void> {
+    this.#measuring ??= this.#read(client).finally(() => {
+      this.#measuring = undefined;
+    });
+    return this.#measuring;
+  }
+
+  async #read(client: RedisStoreClient): Promise<void> {
     const sentAt = Date.now();
     const [seconds, micros] = (await client.time()) as [string | number, string | number];
     this.observe(Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000), sentAt, Date.now());
