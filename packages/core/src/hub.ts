@@ -7,7 +7,9 @@ import { hmacCursorSigner } from './cursor-signer.ts';
 import { Channel, type ChannelListener } from './engine/channel.ts';
 import { HeartbeatScheduler } from './engine/heartbeat-scheduler.ts';
 import type { TrackedConnection } from './engine/host.ts';
+import { ReplayFrameCache } from './engine/replay-frames.ts';
 import { ReplayReadLimiter } from './engine/replay-reads.ts';
+import { type Page, PageKeeper, type ReadPage } from './engine/shared-pages.ts';
 import { ResumableSseError } from './errors.ts';
 import { type GuardedHooks, guardHooks } from './guarded-hooks.ts';
 import type { HubHooks } from './hub-hooks.ts';
@@ -63,7 +65,10 @@ export class Hub {
   readonly heartbeats = new HeartbeatScheduler();
   /** @internal shared by every session's replay reads */
   readonly replayReads: ReplayReadLimiter;
+  /** @internal shared by every session's replay */
+  readonly replayFrames = new ReplayFrameCache();
   readonly #channels = new Map<string, Channel>();
+  readonly #pageKeeper = new PageKeeper();
   readonly #connections = new Set<TrackedConnection>();
   #closed = false;
 
@@ -133,7 +138,7 @@ export class Hub {
     this.#assertOpen();
     let channel = this.#channels.get(stream);
     if (!channel || channel.ended) {
-      channel = new Channel(stream, this.store, this.codec, (done) => {
+      channel = new Channel(stream, this.store, this.codec, this.#pageKeeper, (done) => {
         if (this.#channels.get(stream) === done) this.#channels.delete(stream);
       });
       this.#channels.set(stream, channel);
@@ -152,6 +157,24 @@ export class Hub {
       );
     }
     return leave;
+  }
+
+  /** @internal a replay's page read, shared through the stream's channel while it is live. */
+  readPage(
+    stream: string,
+    after: number,
+    limit: number,
+    subscribedAt: number,
+    read: ReadPage,
+  ): Promise<Page> {
+    const channel = this.#channels.get(stream);
+    if (channel === undefined || channel.ended) return read(after, limit);
+    return channel.pages.read(after, limit, subscribedAt, read);
+  }
+
+  /** @internal */
+  pageClock(): number {
+    return this.#pageKeeper.mark();
   }
 
   /** @internal endpoints register each open connection so `close()` can end it. */

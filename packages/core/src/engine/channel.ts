@@ -14,6 +14,7 @@ import { encodeEventBytes } from '../protocol/encode-event.ts';
 import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, Subscription } from '../store/types.ts';
 import { withRetries } from './replay-reads.ts';
+import { type PageKeeper, SharedPageReads } from './shared-pages.ts';
 
 export interface ChannelListener {
   /** A live event and its frame, encoded once for every listener. */
@@ -46,6 +47,9 @@ export class Channel {
   readonly #store: EventStore;
   readonly #codec: CursorCodec;
   readonly #onEmpty: (channel: Channel) => void;
+  readonly #keeper: PageKeeper;
+  /** Replay pages of this stream shared between connections; made by the first replay. */
+  #pages: SharedPageReads | undefined;
   readonly #listeners = new Set<ChannelListener>();
   readonly #subscription: Subscription;
   readonly #backlog: LiveEvent[] = [];
@@ -66,8 +70,15 @@ export class Channel {
   #runEvents: LiveEvent[] = [];
   #runFrames: Uint8Array[] = [];
 
-  constructor(stream: string, store: EventStore, codec: CursorCodec, onEmpty: (channel: Channel) => void) {
+  constructor(
+    stream: string,
+    store: EventStore,
+    codec: CursorCodec,
+    keeper: PageKeeper,
+    onEmpty: (channel: Channel) => void,
+  ) {
     this.stream = stream;
+    this.#keeper = keeper;
     this.#store = store;
     this.#codec = codec;
     this.#onEmpty = onEmpty;
@@ -84,6 +95,12 @@ export class Channel {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Where this stream's replays share page reads; its pages go when the channel ends. */
+  get pages(): SharedPageReads {
+    this.#pages ??= new SharedPageReads(this.#keeper);
+    return this.#pages;
   }
 
   add(listener: ChannelListener): () => void {
@@ -237,6 +254,7 @@ export class Channel {
 
   #dispose(): void {
     this.#ended = true;
+    this.#pages?.clear();
     this.#runEvents = [];
     this.#runFrames = [];
     this.#lifetime.abort();

@@ -3,7 +3,9 @@ import type { CursorCodec } from '../protocol/cursor-codec.ts';
 import type { EventStore } from '../store/types.ts';
 import type { ChannelListener } from './channel.ts';
 import type { HeartbeatScheduler } from './heartbeat-scheduler.ts';
+import type { ReplayFrameCache } from './replay-frames.ts';
 import type { ReplayReadLimiter } from './replay-reads.ts';
+import type { Page, ReadPage } from './shared-pages.ts';
 
 /**
  * What endpoints and sessions use of a hub. It is an interface of the engine's own so the engine
@@ -20,6 +22,15 @@ export interface EngineHost {
   untrackConnection(connection: TrackedConnection): void;
   /** Bounds every store read of its connections (`HubOptions.replayReadConcurrency`). */
   readonly replayReads: ReplayReadLimiter;
+  /**
+   * Reads a replay page of `stream` with `read`, or shares another replay's read of it where that
+   * hides nothing from a replay that subscribed at `subscribedAt` (see `shared-pages.ts`).
+   */
+  readPage(stream: string, after: number, limit: number, subscribedAt: number, read: ReadPage): Promise<Page>;
+  /** Now, on the clock `readPage` compares `subscribedAt` with. */
+  pageClock(): number;
+  /** Recently replayed events' bytes, shared by the connections that replay them. */
+  readonly replayFrames: ReplayFrameCache;
 }
 
 /** An open connection as the hub sees it: something to end when the hub closes. */

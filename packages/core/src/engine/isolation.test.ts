@@ -7,6 +7,7 @@ import type { EventStore, LiveEvent, StoreSubscriber } from '../store/types.ts';
 import { CollectingSink, until } from '../test-support/collecting-sink.ts';
 import { openSession } from '../test-support/open-session.ts';
 import { Channel } from './channel.ts';
+import { PageKeeper } from './shared-pages.ts';
 
 const hubs: Hub[] = [];
 afterEach(async () => {
@@ -152,7 +153,7 @@ describe('channel listeners are fenced from each other', () => {
   it('a listener that throws is dropped alone; the others and the subscription carry on', async () => {
     const store = memoryStore();
     const codec = createCursorCodec();
-    const channel = new Channel('test', store, codec, () => {});
+    const channel = new Channel('test', store, codec, new PageKeeper(), () => {});
     const seen: number[] = [];
     const ended: string[] = [];
     channel.add({

@@ -191,6 +191,8 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
    */
   #reads: AbortController | null = null;
   #state: 'starting' | 'catching-up' | 'live' | 'closed' = 'starting';
+  /** When this connection joined the live fan-out, on the host's page clock (which reads it may share). */
+  #subscribedAt = 0;
   #epoch: string | undefined;
   /** Offset of the last event this connection has passed (sent or filtered out). */
   #lastSent = 0;
@@ -255,6 +257,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
         return this.#done;
       }
       this.#leave = leave;
+      this.#subscribedAt = this.#host.pageClock();
 
       const plan = await planReplay({
         store: this.#host.store,
@@ -307,7 +310,13 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     let sent = 0;
     while (!this.#isClosed()) {
       const after = this.#lastSent;
-      const page = await this.#read(() => store.readAfter(stream, after, replayPageSize));
+      const page = await this.#host.readPage(
+        stream,
+        after,
+        replayPageSize,
+        this.#subscribedAt,
+        (from, count) => this.#read(() => store.readAfter(stream, from, count)),
+      );
       if (this.#isClosed()) break;
       const first = page[0];
       if (first && first.offset > this.#lastSent + 1) {
@@ -476,16 +485,26 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       // end and be sent nothing, over and over. An id-only frame moves the cursor, dispatches nothing.
       outcome = this.#write(encodeEventBytes({ id: this.#positionCursor() })) ? 'sent' : 'full';
     } else if (admitted) {
-      const bytes =
-        frame ??
-        encodeEventBytes({
-          id: this.#host.codec.encode({ epoch: this.#epoch!, offset: event.offset, tag: eventTag(event) }),
-          event: event.event,
-          data: event.data,
-        });
+      const bytes = frame ?? this.#replayFrame(event);
       outcome = this.#write(bytes) ? 'sent' : 'full';
     }
     return this.#endsStream(event) || this.#isClosed() ? 'stop' : outcome;
+  }
+
+  /** A replayed event's frame, with its cursor in this connection's epoch: encoded once per hub. */
+  #replayFrame(event: StoredEvent): Uint8Array {
+    const epoch = this.#epoch!;
+    const frames = this.#host.replayFrames;
+    let frame = frames.get(event, epoch);
+    if (frame === undefined) {
+      frame = encodeEventBytes({
+        id: this.#host.codec.encode({ epoch, offset: event.offset, tag: eventTag(event) }),
+        event: event.event,
+        data: event.data,
+      });
+      frames.keep(event, epoch, frame);
+    }
+    return frame;
   }
 
   /** The connection's filter, fenced: if it throws, this connection alone ends. */

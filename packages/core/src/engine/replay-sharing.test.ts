@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { createHub } from '../hub.ts';
+import { memoryStore } from '../store/memory-store.ts';
+import type { EventStore } from '../store/types.ts';
+import { CollectingSink, until } from '../test-support/collecting-sink.ts';
+import { openSession } from '../test-support/open-session.ts';
+
+/** Keeps every chunk it is handed, as the socket would get it. */
+class ChunkSink extends CollectingSink {
+  readonly chunks: Uint8Array[] = [];
+
+  override write(chunk: Uint8Array): boolean {
+    this.chunks.push(chunk);
+    return super.write(chunk);
+  }
+}
+
+/** A store whose replay reads are counted, page by page. */
+function countingReads(store: EventStore): { store: EventStore; pageReads: () => number } {
+  let pageReads = 0;
+  const readAfter: EventStore['readAfter'] = (stream, after, limit) => {
+    if (limit > 1) pageReads++;
+    return store.readAfter(stream, after, limit);
+  };
+  const counted = new Proxy(store, {
+    get(target, property) {
+      if (property === 'readAfter') return readAfter;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: counted, pageReads: () => pageReads };
+}
+
+describe('connections replaying the same events', () => {
+  it('are handed the same bytes for each event: it is encoded once between them', async () => {
+    const hub = createHub({ store: memoryStore() });
+    const published = await hub.publishBatch(
+      'test',
+      Array.from({ length: 5 }, (_, n) => ({ data: `e${n + 1}` })),
+    );
+    const sessions = [];
+    for (let n = 0; n < 2; n++) {
+      const sink = new ChunkSink();
+      const session = await openSession(hub, { lastEventId: published[0]!.id, sink });
+      await until(() => sink.frames.some((frame) => frame.event === 'caught-up'));
+      sessions.push(session);
+    }
+    const eventChunks = (sink: ChunkSink) =>
+      sink.chunks.filter((chunk) => new TextDecoder().decode(chunk).includes('data: e'));
+    const [first, second] = sessions.map((session) => eventChunks(session.sink as ChunkSink));
+    expect(first).toHaveLength(4);
+    expect(second).toHaveLength(4);
+    for (let n = 0; n < 4; n++) expect(second![n]).toBe(first![n]);
+    for (const session of sessions) session.abort();
+    await hub.close();
+  });
+
+  it('from one cursor at once read each page from the store far fewer times than there are connections', async () => {
+    const { store, pageReads } = countingReads(memoryStore({ maxEvents: 10_000 }));
+    const hub = createHub({ store });
+    const published = await hub.publishBatch(
+      'test',
+      Array.from({ length: 600 }, (_, n) => ({ data: `e${n + 1}` })),
+    );
+    const before = pageReads();
+    const sessions = await Promise.all(
+      Array.from({ length: 50 }, () => openSession(hub, { lastEventId: published[0]!.id })),
+    );
+    await until(() =>
+      sessions.every((session) => session.sink.frames.some((frame) => frame.event === 'caught-up')),
+    );
+    for (const session of sessions) {
+      const data = session.sink.frames.filter((frame) => frame.event !== 'caught-up').map((f) => f.data);
+      expect(data).toEqual(Array.from({ length: 599 }, (_, n) => `e${n + 2}`));
+    }
+    // Three pages (256, 256, 87) for each of 50 connections would be 150 reads.
+    expect(pageReads() - before).toBeLessThanOrEqual(6);
+    for (const session of sessions) session.abort();
+    await hub.close();
+  });
+});
