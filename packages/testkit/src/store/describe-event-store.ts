@@ -9,6 +9,7 @@ import { payloadCases } from './cases/payload.ts';
 import { readCases } from './cases/read.ts';
 import { retentionCases } from './cases/retention.ts';
 import { rollbackCases } from './cases/rollback.ts';
+import { sharedReplayCases } from './cases/shared-replay.ts';
 import { SuiteContext } from './context.ts';
 import type { StoreSuiteSetup } from './types.ts';
 
@@ -37,6 +38,7 @@ export function describeEventStore(name: string, setup: StoreSuiteSetup): void {
     idempotencyCases(ctx);
     payloadCases(ctx);
     rollbackCases(ctx);
+    sharedReplayCases(ctx);
     optionCases(ctx);
   });
 }

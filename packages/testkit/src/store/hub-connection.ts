@@ -1,6 +1,17 @@
-import { createSseEndpoint, type Hub, type SseRequest, type SseSink } from '@resumable-sse/core';
+import {
+  createSseEndpoint,
+  type Hub,
+  type SseRequest,
+  type SseSink,
+  type StoredEvent,
+} from '@resumable-sse/core';
 import { SseEventRecord } from '../http/sse-event-record.ts';
 import { waitUntil } from '../http/wait.ts';
+
+export interface HubConnectionOptions {
+  /** The endpoint's per-connection filter. */
+  readonly filter?: (event: StoredEvent) => boolean;
+}
 
 /**
  * One client connection to a hub's stream, through core's real endpoint and replay session, with
@@ -22,7 +33,12 @@ export class HubConnection extends SseEventRecord implements SseSink {
   #piping: Promise<void> = Promise.resolve();
 
   /** The endpoint and its response, kept so a refused request (a 4xx) fails the case clearly. */
-  static async open(hub: Hub, stream: string, lastEventId?: string): Promise<HubConnection> {
+  static async open(
+    hub: Hub,
+    stream: string,
+    lastEventId?: string,
+    options: HubConnectionOptions = {},
+  ): Promise<HubConnection> {
     const connection = new HubConnection();
     connection.lastEventId = lastEventId;
     const endpoint = createSseEndpoint<undefined>(hub, {
@@ -30,6 +46,7 @@ export class HubConnection extends SseEventRecord implements SseSink {
       initial: 'earliest',
       heartbeatMs: 0,
       retry: false,
+      ...(options.filter && { filter: options.filter }),
     });
     const request: SseRequest = {
       method: 'GET',
