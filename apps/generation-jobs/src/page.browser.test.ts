@@ -60,7 +60,9 @@ async function startJob(page: Page, prompt: string, tokens: number, delayMs: num
   await page.fill('#tokens', String(tokens));
   await page.fill('#delay', String(delayMs));
   await page.click('#start');
-  await page.locator('#job[data-state="running"]').waitFor();
+  // A short job can pass through `running` between two looks at the page, so wait for the job
+  // to be shown in any state; callers wait for the state they need next.
+  await page.locator('#job:not([data-state="none"])').waitFor();
 }
 
 describe('the jobs page in a real browser', () => {
