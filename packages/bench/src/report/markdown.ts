@@ -112,12 +112,34 @@ function goals(results: BenchResults): string[] {
       verdict([memory], (value) => value <= 1.2),
     ]);
   }
+  rows.push(...stormGoals(results));
+  const redisConcurrent = medianOf(results.append, 'redis', (row) => row.concurrent);
+  rows.push([
+    'Redis appends, 32 in flight on one stream',
+    '≥ 100,000 /s',
+    `${count(redisConcurrent)} /s`,
+    verdict([redisConcurrent], (value) => value >= 100_000),
+  ]);
   return [
     '## Goals',
     '',
     `Fan-out ratios are given per subscriber count (${sizes.map(count).join(' / ')}).`,
     '',
     table(['goal', 'target', 'measured', 'verdict'], rows),
+  ];
+}
+
+/** Redis against memory in the largest reconnect storm: the store should not be the bottleneck. */
+function stormGoals(results: BenchResults): string[][] {
+  if (results.config.storm.clients.length === 0) return [];
+  const largest = Math.max(...results.config.storm.clients);
+  const samples = results.storm[largest] ?? {};
+  const time = ratioOf(samples, 'redis', 'memory', (sample) => sample.allCaughtUpMs);
+  const rss = ratioOf(samples, 'redis', 'memory', (sample) => sample.peakRssDelta);
+  const storm = `reconnect storm (${count(largest)} × ${count(results.config.storm.behind)} behind) redis ÷ memory`;
+  return [
+    [`${storm}, all caught up`, '≤ 1.5×', ratio(time), verdict([time], (value) => value <= 1.5)],
+    [`${storm}, peak RSS Δ`, '≤ 2×', ratio(rss), verdict([rss], (value) => value <= 2)],
   ];
 }
 
