@@ -68,7 +68,8 @@ export async function installProject(
       2,
     )}\n`,
   );
-  await runOk('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+  // `http` logs each registry fetch, so a run that times out shows why (a proxy's TLS, a dead mirror).
+  await runOk('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=http'], {
     cwd: dir,
     // On a fresh machine npm's cache is empty: every package comes from the registry, while the
     // other test tasks keep both cores busy. Seconds on a warm cache; minutes are possible cold.
