@@ -191,7 +191,12 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
    */
   #reads: AbortController | null = null;
   #state: 'starting' | 'catching-up' | 'live' | 'closed' = 'starting';
-  /** When this connection joined the live fan-out, on the host's page clock (which reads it may share). */
+  /**
+   * Since when, on the host's page clock, this connection holds or has passed every live event:
+   * a shared page read asked for after it hides nothing from this connection. Set on joining the
+   * live fan-out, and again whenever held events are let go or a live event comes after a gap —
+   * from then on only a read asked for later can stand in for what was missed.
+   */
   #subscribedAt = 0;
   #epoch: string | undefined;
   /** Offset of the last event this connection has passed (sent or filtered out). */
@@ -407,9 +412,10 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       this.#pendingBytes += frame.byteLength;
       if (this.#pendingBytes > this.#options.highWaterMarkBytes) {
         // The store still has these events; dropping the copies bounds memory, and the merge
-        // reads them back as a gap.
+        // reads them back as a gap — from a read asked for from now on.
         this.#pending = [];
         this.#pendingBytes = 0;
+        this.#subscribedAt = this.#host.pageClock();
       }
       return;
     }
@@ -424,6 +430,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     if (event.offset > this.#lastSent + 1) {
       this.#pending.push({ event, frame });
       this.#pendingBytes += frame.byteLength;
+      this.#subscribedAt = this.#host.pageClock();
       this.#state = 'catching-up';
       if (!this.#catchingUp) void this.#catchUp().catch(() => this.#close('store-unavailable'));
       return;

@@ -4,9 +4,11 @@
  * would otherwise be its own store command, its own copy of the reply in memory, and its own
  * encoding of every event.
  *
- * Sharing must not hide an event or serve one the log no longer holds. A replay subscribes first
- * and then reads, so a read asked for after its subscription sees everything the subscription
- * does not: it is shared as it is. An answer to a read asked for earlier — still in flight, or
+ * Sharing must not hide an event, or serve one from a log since restored from an older copy. A
+ * replay subscribes first and then reads, so a read asked for after its subscription sees
+ * everything the subscription does not: it is shared as it is. That holds only while the replay
+ * keeps every live event it is handed; one that lets them go (too many bytes held) passes a new
+ * moment, and only reads asked for after it count as asked after its subscription. An answer to a read asked for earlier — still in flight, or
  * kept from a past replay — may lack events appended before the subscription, or come from a log
  * since restored from an older copy; the replay checks it with one read of its last event and
  * what follows, asked now, and reads the page anew if that event is no longer the same. Answers
