@@ -11,6 +11,16 @@ import { waitUntil } from '../http/wait.ts';
 export interface HubConnectionOptions {
   /** The endpoint's per-connection filter. */
   readonly filter?: (event: StoredEvent) => boolean;
+  /** The endpoint's `replayPageSize`. */
+  readonly replayPageSize?: number;
+  /** The endpoint's `highWaterMarkBytes`. */
+  readonly highWaterMarkBytes?: number;
+  /**
+   * A client that stops reading: every write reports a full buffer and `drain()` waits for
+   * `resume()`, as with a stalled socket. What is written is still parsed at once, so a case can
+   * see how far the connection got.
+   */
+  readonly stalled?: boolean;
 }
 
 /**
@@ -20,8 +30,10 @@ export interface HubConnectionOptions {
  * resets, replay, live fan-out.
  */
 export class HubConnection extends SseEventRecord implements SseSink {
-  /** Nothing is ever queued: the parser reads every write at once. */
-  readonly bufferedBytes = 0;
+  /** Bytes written while stalled; nothing is queued otherwise (the parser reads every write at once). */
+  bufferedBytes = 0;
+  #stalled = false;
+  #drained: Array<() => void> = [];
   /** The `id:` of the last event that carried one (control events included), as `EventSource` keeps it. */
   lastEventId: string | undefined;
   readonly #aborter = new AbortController();
@@ -41,12 +53,15 @@ export class HubConnection extends SseEventRecord implements SseSink {
   ): Promise<HubConnection> {
     const connection = new HubConnection();
     connection.lastEventId = lastEventId;
+    connection.#stalled = options.stalled ?? false;
     const endpoint = createSseEndpoint<undefined>(hub, {
       stream,
       initial: 'earliest',
       heartbeatMs: 0,
       retry: false,
       ...(options.filter && { filter: options.filter }),
+      ...(options.replayPageSize !== undefined && { replayPageSize: options.replayPageSize }),
+      ...(options.highWaterMarkBytes !== undefined && { highWaterMarkBytes: options.highWaterMarkBytes }),
     });
     const request: SseRequest = {
       method: 'GET',
@@ -69,15 +84,26 @@ export class HubConnection extends SseEventRecord implements SseSink {
   write(chunk: Uint8Array): boolean {
     if (this.ended) return false;
     this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
-    return true;
+    if (!this.#stalled) return true;
+    this.bufferedBytes += chunk.byteLength;
+    return false;
   }
 
   drain(): Promise<void> {
-    return Promise.resolve();
+    if (!this.#stalled || this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /** A stalled client reads again: its buffer empties and a waiting writer goes on. */
+  resume(): void {
+    this.#stalled = false;
+    this.bufferedBytes = 0;
+    for (const resolve of this.#drained.splice(0)) resolve();
   }
 
   end(): void {
     this.ended = true;
+    for (const resolve of this.#drained.splice(0)) resolve();
   }
 
   /** The client goes away; resolves once the session has finished. */

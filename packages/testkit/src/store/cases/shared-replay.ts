@@ -62,6 +62,45 @@ export function sharedReplayCases(ctx: SuiteContext): void {
       }
     });
 
+    it('gives a connection that let go of held live events while it replayed every event, not a page read before it let them go', async () => {
+      const store = await ctx.create({ maxEvents: 10_000 });
+      const stream = ctx.stream('shared-replay-overflow');
+      const hub = createHub({ store });
+      const connections: HubConnection[] = [];
+      try {
+        await hub.publishBatch(
+          stream,
+          range(1, 4).map((n) => ({ data: data(n) })),
+        );
+        // Stops reading after its first event; more than 300 bytes held live are let go.
+        const stalled = await HubConnection.open(hub, stream, undefined, {
+          stalled: true,
+          replayPageSize: 2,
+          highWaterMarkBytes: 300,
+        });
+        connections.push(stalled);
+        await stalled.waitForEvents(1);
+        // Replays to the end, so the empty page after event 4 is read — after `stalled` subscribed.
+        const reader = await HubConnection.open(hub, stream, undefined, { replayPageSize: 2 });
+        connections.push(reader);
+        await reader.waitForCaughtUp();
+        const big = `${data(6)}:${'x'.repeat(400)}`;
+        await hub.publish(stream, { data: data(5) });
+        await hub.publish(stream, { data: big });
+        // Both connections are handed each live event together: `stalled` has let these go now.
+        await reader.waitForEvents(6);
+        stalled.resume();
+        await stalled.settled(() => stalled.data.length >= 6, 'events 1 to 6', 5_000).catch(() => undefined);
+
+        expect(stalled.ended, 'the stalled connection ended').toBe(false);
+        expect(stalled.data).toEqual([...range(1, 5).map(data), big]);
+        expect(reader.data).toEqual([...range(1, 5).map(data), big]);
+      } finally {
+        for (const connection of connections) await connection.close();
+        await hub.close();
+      }
+    });
+
     it('ends a connection whose filter rewrites the replayed events it is shown, and no other connection sees the rewrite', async () => {
       const store = await ctx.create();
       const stream = ctx.stream('shared-replay-rewrite');
