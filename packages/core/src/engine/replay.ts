@@ -36,6 +36,13 @@ const MAX_ECHOED_CURSOR = 256;
 const FUTURE_POLL_MS = 50;
 /** Timers fire a little early or late; a beat this close to due is sent on this tick. */
 const BEAT_SLACK_MS = 20;
+/**
+ * Reads in a row that bring nothing to fill a gap before the live events held (a store whose
+ * reads lag its notifications, as a replica may) before the connection ends and its client
+ * resumes; between them a pause that grows by this much each time.
+ */
+const MAX_FRUITLESS_GAP_READS = 5;
+const GAP_READ_PAUSE_MS = 20;
 
 export interface ReplayPlan {
   readonly epoch: string;
@@ -209,7 +216,12 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
   #oversizedSize = 0;
   #pending: PendingEvent[] = [];
   #pendingBytes = 0;
+  /** The highest offset of the held live events let go of: the store must bring them back. */
+  #droppedThrough = 0;
   #catchingUp = false;
+  /** Events sent before the first switch to live: the `caught-up` event's `replayed`. */
+  #replayed = 0;
+  #announcedCaughtUp = false;
   #resolveDone!: () => void;
   readonly #done = new Promise<void>((resolve) => {
     this.#resolveDone = resolve;
@@ -281,22 +293,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       this.#lastEvent = plan.startEvent;
       if (plan.reset) this.#sendReset(plan.reset);
 
-      const replayed = await this.#catchUp();
-      if (this.#isClosed()) return this.#done;
-      const completion = this.#options.completion;
-      if (completion) {
-        // The stream has ended but the log did not (or no longer can) deliver its terminal event.
-        this.#write(encodeEventBytes({ id: completion.id, event: completion.event, data: completion.data }));
-        this.#close('stream-ended');
-        return this.#done;
-      }
-      // The position carries an id, so a client that has seen no event yet still resumes from here.
-      const position = this.#positionCursor();
-      const caughtUp: CaughtUpPayload = { replayed, head: this.#lastSent > 0 ? position : null };
-      this.#write(
-        encodeEventBytes({ id: position, event: CONTROL_EVENTS.caughtUp, data: JSON.stringify(caughtUp) }),
-      );
-      this.#host.hooks.onCaughtUp({ stream, replayed, timeToSyncMs: Date.now() - this.#startedAt });
+      await this.#catchUp();
     } catch {
       this.#close('store-unavailable');
     }
@@ -305,14 +302,14 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
 
   /**
    * Reads from the store until the connection has every event up to the live edge, then
-   * switches to live. Returns how many events it sent.
+   * switches to live (`#goLive`, which also ends this catch-up).
    */
-  async #catchUp(): Promise<number> {
+  async #catchUp(): Promise<void> {
     this.#catchingUp = true;
     if (!this.#isClosed()) this.#state = 'catching-up';
     const { store, codec } = this.#host;
     const { stream, replayPageSize } = this.#options;
-    let sent = 0;
+    let fruitlessRounds = 0;
     while (!this.#isClosed()) {
       const after = this.#lastSent;
       const page = await this.#host.readPage(
@@ -322,74 +319,112 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
         this.#subscribedAt,
         (from, count) => this.#read(() => store.readAfter(stream, from, count)),
       );
-      if (this.#isClosed()) break;
-      const first = page[0];
-      if (first && first.offset > this.#lastSent + 1) {
-        // Retention moved past us while we replayed: say so, then go on from what is left.
-        this.#sendReset(
-          {
-            reason: 'evicted',
-            requested: this.#positionCursor(),
-            oldest: codec.encode({ epoch: this.#epoch!, offset: first.offset, tag: eventTag(first) }),
-          },
-          first.offset - 1,
-        );
-      }
+      if (this.#isClosed()) return;
       for (const event of page) {
         if (event.offset <= this.#lastSent) continue;
+        if (event.offset > this.#lastSent + 1) {
+          // Retention moved past us while we replayed (or the store skipped events): say so,
+          // then go on from what is left.
+          this.#sendReset(
+            {
+              reason: 'evicted',
+              requested: this.#positionCursor(),
+              oldest: codec.encode({ epoch: this.#epoch!, offset: event.offset, tag: eventTag(event) }),
+            },
+            event.offset - 1,
+          );
+        }
         const outcome = this.#pass(event, undefined);
-        if (outcome === 'stop') return sent;
+        if (outcome === 'stop') return;
         if (outcome === 'skipped') continue;
-        sent++;
+        this.#replayed++;
         if (outcome === 'full') await this.#sink.drain();
-        if (this.#isClosed()) return sent;
+        if (this.#isClosed()) return;
       }
       if (page.length >= replayPageSize) continue;
 
       // The store has nothing more right now: merge what arrived live meanwhile.
-      const merged = await this.#mergePending();
-      if (merged === 'gap') continue;
-      sent += merged;
-      break;
+      if (await this.#mergePending()) return;
+      // Live events are missing between the store's answer and what is held. Only a read asked
+      // for from now on may fill them; a store that keeps lagging is given a moment, then up.
+      this.#subscribedAt = this.#host.pageClock();
+      fruitlessRounds = this.#lastSent === after ? fruitlessRounds + 1 : 0;
+      if (fruitlessRounds > MAX_FRUITLESS_GAP_READS) {
+        this.#close('store-unavailable');
+        return;
+      }
+      if (fruitlessRounds > 1) await sleep(GAP_READ_PAUSE_MS * (fruitlessRounds - 1));
     }
-    this.#catchingUp = false;
-    if (!this.#isClosed()) this.#reads = null;
-    return sent;
   }
 
   /**
-   * Sends the contiguous run of held live events and switches to live, or reports a gap the
-   * store must fill. The final check and the switch happen with no await between them, so no
-   * event can slip past.
+   * Sends the contiguous run of held live events and switches to live (true), or reports a gap
+   * the store must fill (false). The final check and the switch happen with no await between
+   * them, so no event can slip past.
    */
-  async #mergePending(): Promise<number | 'gap'> {
-    let sent = 0;
+  async #mergePending(): Promise<boolean> {
     for (;;) {
       while (this.#pending[0] && this.#pending[0].event.offset <= this.#lastSent) {
         if (this.#rewritesPosition(this.#pending[0].event)) {
           this.#close('epoch-changed');
-          return sent;
+          return true;
         }
         this.#shiftPending();
       }
       const next = this.#pending[0];
       if (!next) {
-        if (!this.#isClosed()) this.#state = 'live';
-        return sent;
+        // Held events let go of (while a page was in hand, or while this merge waited) are still
+        // in the store: nothing held does not mean nothing missed.
+        if (this.#lastSent < this.#droppedThrough) return false;
+        this.#goLive();
+        return true;
       }
       if (next.event.epoch !== this.#epoch) {
         this.#close('epoch-changed');
-        return sent;
+        return true;
       }
-      if (next.event.offset !== this.#lastSent + 1) return 'gap';
+      if (next.event.offset !== this.#lastSent + 1) return false;
       this.#shiftPending();
       const outcome = this.#pass(next.event, next.frame);
-      if (outcome === 'stop') return sent;
+      if (outcome === 'stop') return true;
       if (outcome === 'skipped') continue;
-      sent++;
+      this.#replayed++;
       if (outcome === 'full') await this.#sink.drain();
-      if (this.#isClosed()) return sent;
+      if (this.#isClosed()) return true;
     }
+  }
+
+  /**
+   * Switches to live and ends the catch-up in one step, so a live event arriving next is either
+   * delivered or starts a new catch-up. The first time, says so before any live event: the
+   * stream's completion if it has one the log did not deliver, else `caught-up`.
+   */
+  #goLive(): void {
+    if (this.#isClosed()) return;
+    this.#state = 'live';
+    this.#catchingUp = false;
+    this.#reads = null;
+    if (this.#announcedCaughtUp) return;
+    this.#announcedCaughtUp = true;
+    const completion = this.#options.completion;
+    if (completion) {
+      // The stream has ended but the log did not (or no longer can) deliver its terminal event.
+      this.#write(encodeEventBytes({ id: completion.id, event: completion.event, data: completion.data }));
+      this.#close('stream-ended');
+      return;
+    }
+    // The position carries an id, so a client that has seen no event yet still resumes from here.
+    const position = this.#positionCursor();
+    const replayed = this.#replayed;
+    const caughtUp: CaughtUpPayload = { replayed, head: this.#lastSent > 0 ? position : null };
+    this.#write(
+      encodeEventBytes({ id: position, event: CONTROL_EVENTS.caughtUp, data: JSON.stringify(caughtUp) }),
+    );
+    this.#host.hooks.onCaughtUp({
+      stream: this.#options.stream,
+      replayed,
+      timeToSyncMs: Date.now() - this.#startedAt,
+    });
   }
 
   /** A store read under the hub's replay-read limit, retried briefly before the session gives up. */
@@ -415,6 +450,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
         // reads them back as a gap — from a read asked for from now on.
         this.#pending = [];
         this.#pendingBytes = 0;
+        this.#droppedThrough = event.offset;
         this.#subscribedAt = this.#host.pageClock();
       }
       return;
