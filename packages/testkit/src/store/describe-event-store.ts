@@ -2,6 +2,7 @@ import { afterEach, describe } from 'vitest';
 import { appendCases } from './cases/append.ts';
 import { concurrencyCases } from './cases/concurrency.ts';
 import { epochCases } from './cases/epoch.ts';
+import { heldLiveEventCases } from './cases/held-live-events.ts';
 import { idempotencyCases } from './cases/idempotency.ts';
 import { liveCases } from './cases/live.ts';
 import { optionCases } from './cases/options.ts';
@@ -39,6 +40,7 @@ export function describeEventStore(name: string, setup: StoreSuiteSetup): void {
     payloadCases(ctx);
     rollbackCases(ctx);
     sharedReplayCases(ctx);
+    heldLiveEventCases(ctx);
     optionCases(ctx);
   });
 }
