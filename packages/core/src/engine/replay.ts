@@ -441,6 +441,11 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
 
   /** From the hub: a live event, in order, encoded once for every subscriber. */
   deliver(event: LiveEvent, frame: Uint8Array): void {
+    this.#take(event, frame, true);
+  }
+
+  /** `deliver`'s work; `judge` false when the reader was judged once for the whole run. */
+  #take(event: LiveEvent, frame: Uint8Array, judge: boolean): void {
     if (this.#isClosed()) return;
     if (this.#state !== 'live') {
       this.#pending.push({ event, frame });
@@ -471,7 +476,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       if (!this.#catchingUp) void this.#catchUp().catch(() => this.#close('store-unavailable'));
       return;
     }
-    if (this.#isBehind()) {
+    if (judge && this.#isBehind()) {
       this.#close('slow-consumer');
       return;
     }
@@ -479,37 +484,45 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
   }
 
   /**
-   * From the hub: consecutive live events. A connection that would write each of them as is
-   * writes their joined frames at once; any other takes them one by one, as `deliver` does.
+   * From the hub: consecutive live events, published within one run of synchronous work. The
+   * reader is judged once, before the run: like one frame larger than the mark, a burst larger
+   * than the mark is not held against a reader that keeps reading. A connection that would write
+   * each event as is writes their joined frames at once; any other takes them one by one.
    */
   deliverRun(run: LiveRun): void {
     const { events, frames } = run;
-    if (this.#passesWhole(events, run.joined)) {
+    if (this.#state === 'live' && this.#isBehind()) {
+      this.#close('slow-consumer');
+      return;
+    }
+    if (this.#passesWhole(events)) {
       const last = events[events.length - 1]!;
       this.#lastSent = last.offset;
       this.#lastEvent = last;
       this.#write(run.joined);
       return;
     }
-    for (let i = 0; i < events.length && !this.#isClosed(); i++) this.deliver(events[i]!, frames[i]!);
+    const before = this.#written;
+    for (let i = 0; i < events.length && !this.#isClosed(); i++) this.#take(events[i]!, frames[i]!, false);
+    const runBytes = this.#written - before;
+    if (runBytes > this.#options.highWaterMarkBytes) this.#markOversized(runBytes);
   }
 
   /**
    * True when every event of a run would be written unchanged: live, next in order, no filter
-   * to ask, no terminal event to end on, within the mark, and the client not behind.
+   * to ask, no terminal event to end on.
    */
-  #passesWhole(events: readonly LiveEvent[], joined: Uint8Array): boolean {
+  #passesWhole(events: readonly LiveEvent[]): boolean {
     if (this.#state !== 'live' || this.#options.filter !== undefined) return false;
     const first = events[0]!;
     const last = events[events.length - 1]!;
     if (first.epoch !== this.#epoch || last.epoch !== this.#epoch) return false;
     if (first.offset !== this.#lastSent + 1 || last.offset !== first.offset + events.length - 1) return false;
-    if (joined.byteLength > this.#options.highWaterMarkBytes) return false;
     const names = this.#options.terminalEvents;
     if (names !== undefined && names.size > 0) {
       for (const event of events) if (event.event !== undefined && names.has(event.event)) return false;
     }
-    return !this.#isBehind();
+    return true;
   }
 
   /**
@@ -654,17 +667,21 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       return false;
     }
     this.#written += bytes.byteLength;
-    if (bytes.byteLength > this.#options.highWaterMarkBytes) {
-      this.#oversizedEnd = this.#written;
-      this.#oversizedSize = bytes.byteLength;
-    }
+    if (bytes.byteLength > this.#options.highWaterMarkBytes) this.#markOversized(bytes.byteLength);
     return this.#sink.write(bytes);
+  }
+
+  /** The last `size` bytes written are one unit larger than the mark: see `#isBehind`. */
+  #markOversized(size: number): void {
+    this.#oversizedEnd = this.#written;
+    this.#oversizedSize = size;
   }
 
   /**
    * True when the client has fallen behind: more than the mark still unsent before anything new
-   * is written. A single frame larger than the mark is not held against a reader while it is
-   * being sent, so one big event reaches every reader that keeps reading.
+   * is written. A single frame, or one run of live events, larger than the mark is not held
+   * against a reader while it is being sent, so one big event or burst reaches every reader that
+   * keeps reading.
    */
   #isBehind(): boolean {
     const buffered = this.#sink.bufferedBytes;
