@@ -6,6 +6,8 @@ import { dataOf, numbers, waitForEach } from './isolation-support.ts';
 const KEEP = { keepDataChars: 8 };
 const MiB = 1_048_576;
 const STALL_LIMIT_EVENTS = 32;
+const BURST_MARK = 64 * 1024;
+const BURST_EVENTS = 60;
 
 /** The high-water mark bounds what waits unsent, not how large one event may be. */
 export function largeFrameCases<Req>(ctx: SuiteContext<Req>): void {
@@ -24,6 +26,36 @@ export function largeFrameCases<Req>(ctx: SuiteContext<Req>): void {
       for (const reader of readers) {
         expect(dataOf(reader.appEvents)).toEqual(['e1', 'e2']);
         expect(reader.bytes).toBeGreaterThan(size);
+        expect(reader.ended).toBe(false);
+      }
+      expect(record.disconnects).toEqual([]);
+      expect(served.hub.stats().connections).toBe(4);
+    }, 30_000);
+  }
+
+  for (const filtered of [false, true]) {
+    it(`a burst larger than the high-water mark, published at once, reaches every fast reader${filtered ? ' (with a filter)' : ''}`, async () => {
+      const record = recordHooks();
+      const served = await ctx.serve({
+        hooks: record.hooks,
+        maxEvents: 1_000,
+        endpoint: {
+          highWaterMarkBytes: BURST_MARK,
+          heartbeatMs: 0,
+          ...(filtered && { filter: () => true }),
+        },
+      });
+      const readers = await Promise.all(Array.from({ length: 4 }, () => ctx.open(served.url, KEEP)));
+      await Promise.all(readers.map((reader) => reader.waitForCaughtUp()));
+
+      // 60 events of ~2 KB in one publish: ~120 KB, about twice the mark, in one tick.
+      await served.publish(BURST_EVENTS, { pad: 2_000 });
+      await waitForEach(readers, BURST_EVENTS, 20_000);
+      await served.publish(1);
+      await waitForEach(readers, BURST_EVENTS + 1);
+
+      for (const reader of readers) {
+        expect(dataOf(reader.appEvents)).toEqual(numbers(1, BURST_EVENTS + 1));
         expect(reader.ended).toBe(false);
       }
       expect(record.disconnects).toEqual([]);
