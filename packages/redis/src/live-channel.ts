@@ -29,6 +29,12 @@ export interface ChannelHost {
 
 /** Largest XRANGE page when filling a gap. */
 const FILL_PAGE_SIZE = 500;
+/**
+ * Pages read to fill a gap are delivered together, up to this many characters of data: a large
+ * append announced by offset reaches subscribers as one burst (as it does on other stores), which
+ * the hub judges a reader on once, rather than as one burst per page.
+ */
+const FILL_RUN_CHARS = 8 * 1024 * 1024;
 /** Pause between position reads while the app's client is still reconnecting. */
 const RESUME_RETRY_MS = 100;
 
@@ -294,29 +300,12 @@ export class LiveChannel {
       while (this.#state === 'live') {
         this.#deliverPending();
         if (this.#delivered >= this.#target) break;
-        const after = this.#delivered;
-        const { epoch, events } = await this.#host.readWithEpoch(this.stream, after, FILL_PAGE_SIZE);
-        if (this.#state !== 'live') break;
-        if (epoch !== this.#epoch) {
-          this.close({ code: 'epoch-changed' });
-          break;
-        }
-        const next = events.find((event) => event.offset > this.#delivered);
-        if (next === undefined || next.offset !== this.#delivered + 1) {
-          if (this.#pending.has(this.#delivered + 1)) continue;
-          // Trimmed before we could read them: only a resume by cursor (and a reset) can tell the client.
-          this.close({
-            code: 'store-unavailable',
-            error: new ResumableSseError(
-              'STORE_UNAVAILABLE',
-              `Live events after offset ${this.#delivered} on "${this.stream}" were trimmed before delivery; resume by cursor`,
-            ),
-          });
-          break;
-        }
-        for (const event of events) {
+        const run = await this.#readRun();
+        if (run === undefined) break;
+        for (const event of run) {
           if (event.offset !== this.#delivered + 1) continue;
-          this.#deliver({ ...event, epoch });
+          this.#deliver(event);
+          if (this.#state !== 'live') break;
         }
         this.#target = Math.max(this.#target, this.#delivered);
       }
@@ -331,6 +320,44 @@ export class LiveChannel {
       (this.#delivered < this.#target || this.#pending.has(this.#delivered + 1))
     ) {
       void this.#pump();
+    }
+  }
+
+  /**
+   * The events after the delivered offset, read from the log page by page up to the target (or
+   * `FILL_RUN_CHARS`): empty when a notification carries the next one, undefined once closed.
+   */
+  async #readRun(): Promise<LiveEvent[] | undefined> {
+    const run: LiveEvent[] = [];
+    let after = this.#delivered;
+    let chars = 0;
+    for (;;) {
+      const { epoch, events } = await this.#host.readWithEpoch(this.stream, after, FILL_PAGE_SIZE);
+      if (this.#state !== 'live') return undefined;
+      if (epoch !== this.#epoch) {
+        this.close({ code: 'epoch-changed' });
+        return undefined;
+      }
+      const next = events.find((event) => event.offset > after);
+      if (next === undefined || next.offset !== after + 1) {
+        if (run.length > 0 || this.#pending.has(after + 1)) return run;
+        // Trimmed before we could read them: only a resume by cursor (and a reset) can tell the client.
+        this.close({
+          code: 'store-unavailable',
+          error: new ResumableSseError(
+            'STORE_UNAVAILABLE',
+            `Live events after offset ${after} on "${this.stream}" were trimmed before delivery; resume by cursor`,
+          ),
+        });
+        return undefined;
+      }
+      for (const event of events) {
+        if (event.offset !== after + 1) continue;
+        run.push({ ...event, epoch });
+        after = event.offset;
+        chars += event.data.length;
+      }
+      if (after >= this.#target || events.length < FILL_PAGE_SIZE || chars >= FILL_RUN_CHARS) return run;
     }
   }
 

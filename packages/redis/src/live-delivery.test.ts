@@ -107,6 +107,36 @@ describe('gap fill', () => {
     await store.close();
   });
 
+  it('delivers a large append announced by offset as one burst, not one per page read', async () => {
+    const store = redisStore({ client, notificationInlineBytes: 0, maxEvents: 10_000 });
+    const stream = 'gap-one-burst';
+    // Events heard within one run of synchronous work: the hub's unit of live delivery.
+    const bursts: number[] = [];
+    const recorder = new Recorder();
+    let burstOpen = false;
+    const heard = recorder.onEvent.bind(recorder);
+    recorder.onEvent = (event) => {
+      if (!burstOpen) {
+        burstOpen = true;
+        bursts.push(0);
+        queueMicrotask(() => {
+          burstOpen = false;
+        });
+      }
+      bursts[bursts.length - 1]! += 1;
+      heard(event);
+    };
+    await store.subscribe(stream, recorder).ready;
+    await store.append(
+      stream,
+      range(1, 2_000).map((n) => ({ data: `${n}` })),
+    );
+    await recorder.waitForEvents(2_000);
+    expect(recorder.offsets).toEqual(range(1, 2_000));
+    expect(bursts.filter((count) => count > 0)).toEqual([2_000]);
+    await store.close();
+  });
+
   it('resubscribes after the Pub/Sub connection is killed and delivers what was appended meanwhile', async () => {
     const store = redisStore({ client, resubscribeGraceMs: 5_000 });
     const stream = 'gap-reconnect';
