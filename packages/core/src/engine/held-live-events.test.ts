@@ -1,34 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../hub.ts';
+import { createHub } from '../hub.ts';
 import { memoryStore } from '../store/memory-store.ts';
-import type { EventStore } from '../store/types.ts';
 import { CollectingSink, until } from '../test-support/collecting-sink.ts';
+import { limitPageReads, wrapStore } from '../test-support/hubs.ts';
 import { openSession } from '../test-support/open-session.ts';
-
-/** `store`, with its `readAfter` answered by `readAfter` instead. */
-function withReadAfter(store: EventStore, readAfter: EventStore['readAfter']): EventStore {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'readAfter') return readAfter;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-/**
- * Fails the replay's page reads past `limit`: a replay asking for pages without end would
- * otherwise loop on settled promises, and no timer (the test's timeout included) would run.
- */
-function limitPageReads(hub: Hub, limit = 1_000): () => number {
-  let reads = 0;
-  const readPage = hub.readPage.bind(hub);
-  hub.readPage = (...args: Parameters<typeof hub.readPage>) => {
-    if (++reads > limit) throw new Error('the replay asked for pages without end');
-    return readPage(...args);
-  };
-  return () => reads;
-}
 
 const names = (sink: CollectingSink) =>
   sink.frames.map((frame) => (frame.event === undefined ? frame.data.slice(0, 2) : frame.event));
@@ -97,9 +72,10 @@ describe('caught-up', () => {
 describe('a store whose reads skip events', () => {
   it('gets a reset where a page skips an offset, never a silent gap', async () => {
     const inner = memoryStore();
-    const store = withReadAfter(inner, async (stream, after, limit) =>
-      (await inner.readAfter(stream, after, limit)).filter((event) => event.offset !== 2),
-    );
+    const store = wrapStore(inner, {
+      readAfter: async (stream, after, limit) =>
+        (await inner.readAfter(stream, after, limit)).filter((event) => event.offset !== 2),
+    });
     const hub = createHub({ store });
     await hub.publishBatch('test', [{ data: 'e1' }, { data: 'e2' }, { data: 'e3' }]);
     const session = await openSession(hub, { initial: 'earliest' });
@@ -113,9 +89,10 @@ describe('a store whose reads skip events', () => {
   it('ends a connection whose reads keep lagging the live events it holds, without spinning', async () => {
     const inner = memoryStore();
     // A replica behind its primary: reads show nothing past e1, while notifications go on.
-    const store = withReadAfter(inner, async (stream, after, limit) =>
-      (await inner.readAfter(stream, after, limit)).filter((event) => event.offset <= 1),
-    );
+    const store = wrapStore(inner, {
+      readAfter: async (stream, after, limit) =>
+        (await inner.readAfter(stream, after, limit)).filter((event) => event.offset <= 1),
+    });
     const hub = createHub({ store });
     const pageReads = limitPageReads(hub);
     const watcher = await openSession(hub, { initial: 'now' });

@@ -3,6 +3,7 @@ import { createHub } from '../hub.ts';
 import { memoryStore } from '../store/memory-store.ts';
 import type { EventStore } from '../store/types.ts';
 import { CollectingSink, until } from '../test-support/collecting-sink.ts';
+import { limitPageReads, wrapStore } from '../test-support/hubs.ts';
 import { openSession } from '../test-support/open-session.ts';
 
 /** Keeps every chunk it is handed, as the socket would get it. */
@@ -18,15 +19,10 @@ class ChunkSink extends CollectingSink {
 /** A store whose replay reads are counted, page by page. */
 function countingReads(store: EventStore): { store: EventStore; pageReads: () => number } {
   let pageReads = 0;
-  const readAfter: EventStore['readAfter'] = (stream, after, limit) => {
-    if (limit > 1) pageReads++;
-    return store.readAfter(stream, after, limit);
-  };
-  const counted = new Proxy(store, {
-    get(target, property) {
-      if (property === 'readAfter') return readAfter;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+  const counted = wrapStore(store, {
+    readAfter: (stream, after, limit) => {
+      if (limit > 1) pageReads++;
+      return store.readAfter(stream, after, limit);
     },
   });
   return { store: counted, pageReads: () => pageReads };
@@ -123,12 +119,7 @@ describe('a connection whose held live events overflowed while it replayed', () 
     const { hub, sink, slow, other } = await slowBehindKeptPage();
     // The replay loop must reach the store: without a guard, a loop on an already-answered page
     // never yields and no timer — this test's timeout included — would run again.
-    let pageReads = 0;
-    const readPage = hub.readPage.bind(hub);
-    hub.readPage = (...args: Parameters<typeof hub.readPage>) => {
-      if (++pageReads > 1_000) throw new Error('the replay asked for pages without end');
-      return readPage(...args);
-    };
+    const pageReads = limitPageReads(hub);
     for (let n = 5; n <= 30; n++) await hub.publish('test', { data: `e${n}-${'x'.repeat(40)}` });
     sink.resume();
     await until(() => sink.named('caught-up').length === 1 || sink.closed);
@@ -136,7 +127,7 @@ describe('a connection whose held live events overflowed while it replayed', () 
     expect(sink.events.map((frame) => frame.data.split('-')[0])).toEqual(
       Array.from({ length: 30 }, (_, n) => `e${n + 1}`),
     );
-    expect(pageReads).toBeLessThan(50);
+    expect(pageReads()).toBeLessThan(50);
     slow.abort();
     other.abort();
     await hub.close();

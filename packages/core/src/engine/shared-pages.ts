@@ -8,10 +8,11 @@
  * replay subscribes first and then reads, so a read asked for after its subscription sees
  * everything the subscription does not: it is shared as it is. That holds only while the replay
  * keeps every live event it is handed; one that lets them go (too many bytes held) passes a new
- * moment, and only reads asked for after it count as asked after its subscription. An answer to a read asked for earlier — still in flight, or
- * kept from a past replay — may lack events appended before the subscription, or come from a log
- * since restored from an older copy; the replay checks it with one read of its last event and
- * what follows, asked now, and reads the page anew if that event is no longer the same. Answers
+ * moment, and only reads asked for after it count as asked after its subscription. An answer to
+ * a read asked for earlier — still in flight, or kept from a past replay — may lack events
+ * appended before the subscription, or come from a log since restored from an older copy; the
+ * replay checks it with one read of its last event and what follows, asked now, and reads the
+ * page anew if that event is no longer the same. Answers
  * are kept by the stream's live channel, within one bound per hub, and dropped when it ends.
  */
 import type { StoredEvent } from '../store/types.ts';

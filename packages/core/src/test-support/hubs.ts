@@ -28,3 +28,17 @@ export function wrapStore(inner: EventStore, overrides: Partial<EventStore>): Ev
     ...overrides,
   };
 }
+
+/**
+ * Fails `hub`'s replay page reads past `limit` and counts them: a replay asking for pages without
+ * end would otherwise loop on settled promises, and no timer (a test's timeout included) would run.
+ */
+export function limitPageReads(hub: Hub, limit = 1_000): () => number {
+  let reads = 0;
+  const readPage = hub.readPage.bind(hub);
+  hub.readPage = (...args: Parameters<typeof hub.readPage>) => {
+    if (++reads > limit) throw new Error('the replay asked for pages without end');
+    return readPage(...args);
+  };
+  return () => reads;
+}
