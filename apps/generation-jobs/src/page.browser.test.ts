@@ -59,10 +59,15 @@ async function startJob(page: Page, prompt: string, tokens: number, delayMs: num
   await page.fill('#prompt', prompt);
   await page.fill('#tokens', String(tokens));
   await page.fill('#delay', String(delayMs));
+  const previous = await page.locator('#job-id').textContent();
   await page.click('#start');
-  // A short job can pass through `running` between two looks at the page, so wait for the job
-  // to be shown in any state; callers wait for the state they need next.
-  await page.locator('#job:not([data-state="none"])').waitFor();
+  // Wait for the new job by its id: a short job can pass through `running` between two looks at
+  // the page, and the job shown before (restored from the tab's session) may already be in the
+  // state a caller waits for next.
+  await page.waitForFunction((shown) => {
+    const id = document.querySelector('#job-id')?.textContent ?? '';
+    return id !== '' && id !== shown;
+  }, previous);
 }
 
 describe('the jobs page in a real browser', () => {
