@@ -3,6 +3,7 @@ import { type Cluster, Redis } from 'ioredis';
 import { guarded, unavailable } from './availability.ts';
 import { keySlot } from './key-slot.ts';
 import type { LiveChannel } from './live-channel.ts';
+import { reachableAddress } from './nat-map.ts';
 import { parseNotification } from './notification.ts';
 import type { NotificationListener } from './shared-subscriber.ts';
 
@@ -16,6 +17,13 @@ interface NodeLink {
   readonly channels: Set<string>;
   connected: boolean;
   everConnected: boolean;
+  /**
+   * Bumped whenever the node may have dropped subscriptions (a `moved`, a lost or regained
+   * connection). An `SSUBSCRIBE` answered while this changed may already be void: the slot can
+   * leave right after the node answers, and its unsolicited `sunsubscribe` is parsed before the
+   * subscriber learns of the answer, so the move that follows cannot know of the channel yet.
+   */
+  changes: number;
 }
 
 /**
@@ -91,15 +99,18 @@ export class ClusterSubscriber implements NotificationListener {
         nodeKey ??= await this.#ownerOf(slot, remaining);
         link = this.#link(nodeKey);
         const target = link;
+        const changes = target.changes;
         await guarded(target.connection, remaining, 'subscribe', () =>
           target.connection.ssubscribe(channelName),
         );
+        // Ask the same node again: it confirms the subscription, or names the slot's new owner.
+        if (target.changes !== changes) continue;
         this.#route(channelName, target);
         return;
       } catch (error) {
         lastError = error;
         // A node that no longer serves the slot names the one that does.
-        nodeKey = movedTo(error);
+        nodeKey = this.#movedTo(error);
         if (link !== undefined) this.#release(link);
         if (nodeKey === undefined) await sleep(Math.min(ROUTE_RETRY_MS, Math.max(0, deadline - Date.now())));
       }
@@ -112,7 +123,14 @@ export class ClusterSubscriber implements NotificationListener {
     const ranges = await guarded(cluster, timeoutMs, 'read the slot map', () => cluster.cluster('SLOTS'));
     const master = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2];
     if (master === undefined) throw unavailable(`No cluster node serves slot ${slot} right now; retry later`);
-    return `${master[0]}:${master[1]}`;
+    return reachableAddress(`${master[0]}:${master[1]}`, cluster.options.natMap);
+  }
+
+  /** `MOVED <slot> <host:port>` → the address to reach that node at, or undefined for other errors. */
+  #movedTo(error: unknown): string | undefined {
+    const message = error instanceof Error ? error.message : '';
+    const address = /^MOVED \d+ (\S+)/.exec(message)?.[1];
+    return address === undefined ? undefined : reachableAddress(address, this.#cluster.options.natMap);
   }
 
   #route(channelName: string, link: NodeLink): void {
@@ -145,6 +163,7 @@ export class ClusterSubscriber implements NotificationListener {
       channels: new Set(),
       connected: false,
       everConnected: false,
+      changes: 0,
     };
     connection.on('smessage', (channelName: string, message: string) => {
       if (this.#routes.get(channelName) !== link) return;
@@ -152,16 +171,22 @@ export class ClusterSubscriber implements NotificationListener {
       if (note !== undefined) this.#channels.get(channelName)?.onNotification(note);
     });
     // ioredis reports the server's unsolicited `sunsubscribe` (the slot left this node) as 'moved'.
-    connection.on('moved', () => this.#move(link, false));
+    connection.on('moved', () => {
+      link.changes += 1;
+      this.#move(link, false);
+    });
     connection.on('ready', () => {
       const recovered = link.everConnected && !link.connected;
       link.connected = true;
       link.everConnected = true;
-      if (recovered) this.#move(link, false);
+      if (!recovered) return;
+      link.changes += 1;
+      this.#move(link, false);
     });
     const lost = () => {
       if (!link.connected) return;
       link.connected = false;
+      link.changes += 1;
       this.#move(link, true);
     };
     connection.on('close', lost);
@@ -209,12 +234,6 @@ export class ClusterSubscriber implements NotificationListener {
   #closeAll(reason: StoreCloseReason): void {
     for (const channel of [...this.#channels.values()]) channel.close(reason);
   }
-}
-
-/** `MOVED <slot> <host:port>` → "host:port". */
-function movedTo(error: unknown): string | undefined {
-  const message = error instanceof Error ? error.message : '';
-  return /^MOVED \d+ (\S+)/.exec(message)?.[1];
 }
 
 function sleep(ms: number): Promise<void> {

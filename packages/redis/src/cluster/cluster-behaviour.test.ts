@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../key-slot.ts';
 import { type RedisStore, redisStore } from '../redis-store.ts';
 import { Recorder, range } from '../test-support/recorder.ts';
-import { sleep } from '../test-support/wait.ts';
+import { startReplyHoldingProxy } from '../test-support/reply-holding-proxy.ts';
+import { sleep, waitFor } from '../test-support/wait.ts';
 
 let cluster: RedisClusterHandle;
 const clients: Cluster[] = [];
@@ -184,6 +185,53 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
     const movedSlot = keySlot(`rsse:{${streams[0]}}:live`);
     expect(await cluster.ownerOf(movedSlot)).toBe(reshardTo);
     expect(await cluster.ownerOf(keySlot(`rsse:{${streams[2]}}:live`))).toBe(promoted);
+  }, 60_000);
+
+  it('a channel whose slot leaves its node just after SSUBSCRIBE was answered still hears every append', async () => {
+    const masters = (await cluster.nodes()).filter((node) => node.role === 'master').map((node) => node.port);
+    const [from, to] = masters as [number, number];
+    const [slot] = await cluster.lowestSlots(from, 1);
+    const stream = streamWhere('answered-then-moved', (candidate) => candidate === slot);
+    // The reader reaches the node through a proxy (a NAT mapping, as behind Docker or a cloud
+    // gateway), which makes the node's SSUBSCRIBE reply and its later unsolicited `sunsubscribe`
+    // (the slot left) arrive in one read, as they do when a reshard starts under load.
+    const proxy = await startReplyHoldingProxy(from);
+    try {
+      const client = new Cluster([...cluster.startupNodes], {
+        natMap: { [`${cluster.host}:${from}`]: { host: cluster.host, port: proxy.port } },
+      });
+      client.on('error', () => {});
+      clients.push(client);
+      const reader = redisStore({ client, commandTimeoutMs: 30_000, resubscribeGraceMs: 15_000 });
+      stores.push(reader);
+      const writer = store();
+
+      proxy.holdAfter('ssubscribe');
+      const recorder = new Recorder(stream);
+      const subscription = reader.subscribe(stream, recorder);
+      await waitFor(
+        () => proxy.held().includes('ssubscribe'),
+        () => `node ${from} never answered SSUBSCRIBE through the proxy`,
+        10_000,
+      );
+      await cluster.reshard(from, to, 1);
+      expect(await cluster.ownerOf(slot!)).toBe(to);
+      await waitFor(
+        () => proxy.held().includes('sunsubscribe'),
+        () => `node ${from} did not drop the channel when its slot left`,
+        10_000,
+      );
+      proxy.release();
+      await subscription.ready;
+
+      await writer.append(stream, [{ data: 'one' }, { data: 'two' }]);
+      await recorder.waitForEvents(2, 5_000);
+      expect(recorder.offsets).toEqual([1, 2]);
+      expect(recorder.closes).toEqual([]);
+      subscription.unsubscribe();
+    } finally {
+      await proxy.close();
+    }
   }, 60_000);
 
   it('waitForReplicas: an append waits for a replica, and fails (stored, unconfirmed) when none answers', async () => {
