@@ -57,3 +57,34 @@ describe('hono on Node over HTTP/2', () => {
     }
   });
 });
+
+describe('hono on Node: headers set by middleware', () => {
+  it('reach the stream response, cookies each on their own, the stream’s own headers winning', async () => {
+    const store = memoryStore();
+    const hub = createHub({ store });
+    const app = new Hono();
+    app.use(async (c, next) => {
+      c.header('x-request-id', 'r-1');
+      c.header('cache-control', 'max-age=60');
+      c.header('set-cookie', 'a=1; Path=/', { append: true });
+      c.header('set-cookie', 'b=2; Path=/', { append: true });
+      await next();
+    });
+    app.get('/stream', sse({ hub, stream: 'feed' }));
+    const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+    const controller = new AbortController();
+    try {
+      const response = await fetch(server.url, { signal: controller.signal });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-request-id')).toBe('r-1');
+      expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+      expect(response.headers.get('cache-control')).not.toContain('max-age=60');
+      expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    } finally {
+      controller.abort();
+      await hub.close();
+      await server.close();
+      await store.close();
+    }
+  });
+});

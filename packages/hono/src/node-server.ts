@@ -67,14 +67,19 @@ export async function serveNode<E extends Env>(
   return new (nativeResponse())(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
 }
 
-/** The stream's headers merged over those middleware set on `c` before the handler, as `newResponse` does. */
+/**
+ * The stream's headers merged over those middleware set on `c` before the handler, as
+ * `newResponse` would merge them — without building a response with the stream's headers and
+ * sorting them back out, which every connection would pay for.
+ */
 function nodeHeaders<E extends Env>(c: Context<E>, plan: SseStreamResponse): OutgoingHttpHeaders {
-  const merged = c.newResponse(null, { status: plan.status, headers: plan.headers }).headers;
+  const preset = c.newResponse(null).headers;
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of merged) {
+  for (const [name, value] of preset) {
     if (name !== 'set-cookie') headers[name] = value;
   }
-  const cookies = merged.getSetCookie();
+  const cookies = preset.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
+  for (const [name, value] of Object.entries(plan.headers)) headers[name.toLowerCase()] = value;
   return headers;
 }
