@@ -96,7 +96,9 @@ class NodeSseRequest implements SseRequest {
  * header, a trip through the HTTP layer and an entry in the socket's write vector. The batch is
  * handed over on `process.nextTick`, before any I/O, so batching adds no latency. `flush` is what
  * the `compression` middleware adds: called after each batch, so it can never sit on an event.
- * Sockets due the same frames in a tick share one concatenated buffer (`tick-flush.ts`).
+ * Sockets due the same frames in a tick share one concatenated buffer (`tick-flush.ts`). What the
+ * response has no room for waits in the sink and goes over in pieces as it drains, so
+ * `bufferedBytes` shrinks while a client reads — also after `end()`, until the end is sent.
  */
 export function toSseSink(res: NodeResponse): SseSink {
   return new NodeSseSink(res);
@@ -104,15 +106,27 @@ export function toSseSink(res: NodeResponse): SseSink {
 
 /** A frame at least this large is written at once instead of copied into a batch. */
 const BATCH_LIMIT_BYTES = 65_536;
+/**
+ * Past the response's own high-water mark, bytes wait in the sink and go to the response in
+ * pieces of at most this size. Node counts a write as unsent until all of it is in the kernel,
+ * so one 10 MiB write would look stalled for as long as the client takes to read it; pieces make
+ * what a reading client takes show, which is how core tells it from one that stopped.
+ */
+const PIECE_BYTES = 262_144;
 
 class NodeSseSink implements SseSink, TickFlushable {
   readonly #res: NodeResponse;
   #ended = false;
-  /** Pending `drain()` callers; `null` until the first wait registers the listeners. */
+  /** Pending `drain()` callers; `null` until backpressure first registers the listeners. */
   #waiters: Array<() => void> | null = null;
   /** Frames written this tick and not yet handed to the response: none, one, or several. */
   #batch: Uint8Array | Uint8Array[] | null = null;
   #batchBytes = 0;
+  /** Bytes waiting for the response to drain, in order; `null` when none. */
+  #held: Uint8Array[] | null = null;
+  #heldBytes = 0;
+  /** `end()` came while bytes were held: the response ends once they are handed over. */
+  #endWhenSent = false;
 
   constructor(res: NodeResponse) {
     this.#res = res;
@@ -124,15 +138,19 @@ class NodeSseSink implements SseSink, TickFlushable {
     return this.#ended || res.writableEnded || res.destroyed === true || res.closed === true;
   }
 
+  /** After `end()` too: what the end still waits behind, until the response finishes or dies. */
   get bufferedBytes(): number {
-    return this.#res.writableLength + this.#batchBytes;
+    const res = this.#res;
+    if (res.destroyed === true || res.closed === true) return 0;
+    return res.writableLength + this.#batchBytes + this.#heldBytes;
   }
 
   write(chunk: Uint8Array): boolean {
     if (this.closed) return false;
     if (chunk.byteLength >= BATCH_LIMIT_BYTES) {
       this.flush();
-      return this.#send(chunk);
+      this.#send(chunk);
+      return this.#hasRoom();
     }
     const batch = this.#batch;
     if (batch === null) {
@@ -141,7 +159,7 @@ class NodeSseSink implements SseSink, TickFlushable {
     } else if (Array.isArray(batch)) batch.push(chunk);
     else this.#batch = [batch, chunk];
     this.#batchBytes += chunk.byteLength;
-    return this.bufferedBytes < (this.#res.writableHighWaterMark ?? DEFAULT_HIGH_WATER_MARK);
+    return this.#hasRoom();
   }
 
   /** Hands this tick's frames to the response now. */
@@ -155,40 +173,99 @@ class NodeSseSink implements SseSink, TickFlushable {
     this.#send(Array.isArray(batch) ? concatFrames(batch, bytes) : batch);
   }
 
-  #send(chunk: Uint8Array): boolean {
+  #hasRoom(): boolean {
+    return this.bufferedBytes < (this.#res.writableHighWaterMark ?? DEFAULT_HIGH_WATER_MARK);
+  }
+
+  #send(chunk: Uint8Array): void {
     const res = this.#res;
-    const hasRoom = res.write(chunk);
+    if (this.#held === null && chunk.byteLength <= PIECE_BYTES && !res.writableNeedDrain) {
+      // The common case: the response has room and takes the bytes as they are.
+      res.write(chunk);
+      res.flush?.();
+      return;
+    }
+    if (this.#held === null) this.#held = [];
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.byteLength;
+    this.#handOver();
+  }
+
+  /** Gives the response held bytes, a piece at a time, until it is full; `drain` brings the rest. */
+  #handOver(): void {
+    const res = this.#res;
+    const held = this.#held;
+    if (held === null || res.destroyed === true) return;
+    let room = !res.writableNeedDrain;
+    while (room && held.length > 0) {
+      const chunk = held[0]!;
+      let piece = chunk;
+      if (chunk.byteLength > PIECE_BYTES) {
+        piece = chunk.subarray(0, PIECE_BYTES);
+        held[0] = chunk.subarray(PIECE_BYTES);
+      } else held.shift();
+      this.#heldBytes -= piece.byteLength;
+      room = res.write(piece);
+    }
     res.flush?.();
-    return hasRoom;
+    if (held.length > 0) {
+      this.#listen();
+      return;
+    }
+    this.#held = null;
+    if (this.#endWhenSent) {
+      this.#endWhenSent = false;
+      res.end();
+    }
   }
 
   drain(): Promise<void> {
     this.flush();
-    if (this.closed || !this.#res.writableNeedDrain) return Promise.resolve();
-    if (this.#waiters === null) {
-      // Only a connection that actually met backpressure pays for these listeners.
-      this.#waiters = [];
-      const release = this.#release.bind(this);
-      this.#res.on('drain', release);
-      this.#res.on('close', release);
-    }
-    const waiters = this.#waiters;
+    if (this.closed || (this.#held === null && !this.#res.writableNeedDrain)) return Promise.resolve();
+    const waiters = this.#listen();
     return new Promise<void>((resolve) => waiters.push(resolve));
+  }
+
+  /** Only a connection that actually met backpressure pays for these listeners. */
+  #listen(): Array<() => void> {
+    if (this.#waiters !== null) return this.#waiters;
+    const waiters: Array<() => void> = [];
+    this.#waiters = waiters;
+    this.#res.on('drain', this.#drained.bind(this));
+    this.#res.on('close', this.#gone.bind(this));
+    return waiters;
+  }
+
+  #drained(): void {
+    this.#handOver();
+    if (this.#held === null) this.#release();
+  }
+
+  #gone(): void {
+    this.#held = null;
+    this.#heldBytes = 0;
+    this.#release();
   }
 
   end(): void {
     if (this.closed) return;
     this.flush();
     this.#ended = true;
-    this.#res.end();
+    if (this.#held === null) this.#res.end();
+    else this.#endWhenSent = true;
     this.#release();
   }
 
+  /** Also after `end()`: an end still queued behind unsent bytes is dropped with them. */
   abort(): void {
-    if (this.closed) return;
+    const res = this.#res;
+    if (res.destroyed === true || res.closed === true) return;
     this.#ended = true;
     this.#batch = null;
     this.#batchBytes = 0;
+    this.#held = null;
+    this.#heldBytes = 0;
+    this.#endWhenSent = false;
     this.#res.destroy();
     this.#release();
   }

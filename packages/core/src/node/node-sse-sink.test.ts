@@ -24,9 +24,14 @@ interface Connection {
   received(): string;
   /** Resolves when the response ended. */
   readonly ended: Promise<void>;
+  /** Bytes the client has received. */
+  receivedBytes(): number;
+  /** Starts reading, for a client opened with `paused`. */
+  resume(): void;
 }
 
-async function connect(): Promise<Connection> {
+/** With `paused`, the client does not read until `resume()`: the socket's buffers fill up. */
+async function connect({ paused = false } = {}): Promise<Connection> {
   let opened!: (value: { res: ServerResponse }) => void;
   const serverSide = new Promise<{ res: ServerResponse }>((resolve) => {
     opened = resolve;
@@ -40,15 +45,20 @@ async function connect(): Promise<Connection> {
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const { port } = server.address() as AddressInfo;
   let text = '';
+  let bytes = 0;
+  let body: { resume(): void } | undefined;
   let resolveEnded!: () => void;
   const ended = new Promise<void>((resolve) => {
     resolveEnded = resolve;
   });
   const client = request({ host: '127.0.0.1', port, path: '/' }, (response) => {
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => {
-      text += chunk;
+    body = response;
+    response.on('data', (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+      // Large bodies are only counted, never kept as text.
+      if (text.length < 1_000_000) text += chunk.toString('utf8');
     });
+    if (paused) response.pause();
     response.on('end', resolveEnded);
     response.on('error', resolveEnded);
   });
@@ -64,7 +74,16 @@ async function connect(): Promise<Connection> {
     chunks.push(chunk);
     return write(chunk);
   }) as typeof res.write;
-  return { sink: toSseSink(res), res, writes, chunks, received: () => text, ended };
+  return {
+    sink: toSseSink(res),
+    res,
+    writes,
+    chunks,
+    received: () => text,
+    ended,
+    receivedBytes: () => bytes,
+    resume: () => body?.resume(),
+  };
 }
 
 const frame = (n: number) => new TextEncoder().encode(`data: ${n}\n\n`);
@@ -198,5 +217,51 @@ describe('toSseSink', () => {
     for (const connection of [first, broken, last]) connection.sink.write(frame(1));
     await until(() => last.received() === 'data: 1\n\n', 'the socket after the broken one');
     expect(first.received()).toBe('data: 1\n\n');
+  });
+});
+
+describe('toSseSink, behind a client that does not read', () => {
+  const MiB = 1_048_576;
+  /** A frame far larger than what loopback's socket buffers take from a client that does not read. */
+  const huge = () => new Uint8Array(16 * MiB).fill(0x61);
+
+  it('keeps what the response cannot take and hands it over in pieces, so what the client reads shows', async () => {
+    const { sink, res, chunks, resume, receivedBytes } = await connect({ paused: true });
+    sink.write(huge());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stalled = sink.bufferedBytes;
+    expect(stalled).toBeGreaterThan(4 * MiB);
+    // Node counts a write unsent until all of it is in the kernel: it holds at most one piece.
+    expect(res.writableLength).toBeLessThanOrEqual(512 * 1024);
+    expect(Math.max(...chunks.map((chunk) => chunk.byteLength))).toBeLessThanOrEqual(256 * 1024);
+    resume();
+    await until(() => sink.bufferedBytes === 0, 'everything handed over');
+    await until(() => receivedBytes() >= 16 * MiB, 'everything received');
+  });
+
+  it('end() with bytes still held ends the response after them, and says how many are left', async () => {
+    const { sink, ended, resume, receivedBytes } = await connect({ paused: true });
+    sink.write(huge());
+    sink.end();
+    expect(sink.closed).toBe(true);
+    expect(sink.write(frame(1))).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sink.bufferedBytes).toBeGreaterThan(4 * MiB);
+    resume();
+    await ended;
+    expect(receivedBytes()).toBeGreaterThanOrEqual(16 * MiB);
+    expect(sink.bufferedBytes).toBe(0);
+  });
+
+  it('abort() after end() drops a response still waiting behind unsent bytes', async () => {
+    const { sink, res } = await connect({ paused: true });
+    sink.write(huge());
+    sink.end();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sink.bufferedBytes).toBeGreaterThan(0);
+    sink.abort!();
+    // The client that does not read cannot tell; the server's side of it is gone.
+    await until(() => res.closed, 'the response to close');
+    expect(sink.bufferedBytes).toBe(0);
   });
 });
