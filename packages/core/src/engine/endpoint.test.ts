@@ -93,6 +93,7 @@ describe('createSseEndpoint', () => {
   it('rejects bad options when created, with a typed error', () => {
     expect(() => endpoint({ heartbeatMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => endpoint({ retry: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => endpoint({ drainGraceMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => endpoint({ initial: { last: -2 } })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );

@@ -35,6 +35,7 @@ const DEFAULTS = {
   highWaterMarkBytes: 1_048_576,
   futureGraceMs: 1_000,
   replayPageSize: 256,
+  drainGraceMs: 10_000,
 } as const;
 
 export function createSseEndpoint<Req>(hub: EngineHost, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
@@ -48,6 +49,7 @@ export function createSseEndpoint<Req>(hub: EngineHost, options: SseEndpointOpti
     futureGraceMs: settings.futureGraceMs,
     maxConnectionMs: options.maxConnectionMs,
     replayPageSize: settings.replayPageSize,
+    drainGraceMs: settings.drainGraceMs,
     terminalEvents: settings.terminalEvents,
   };
 
@@ -154,6 +156,7 @@ type SessionSettings = Pick<
   | 'futureGraceMs'
   | 'maxConnectionMs'
   | 'replayPageSize'
+  | 'drainGraceMs'
   | 'terminalEvents'
 >;
 
@@ -220,6 +223,9 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
   }
   get replayPageSize(): number {
     return this.#session.replayPageSize;
+  }
+  get drainGraceMs(): number {
+    return this.#session.drainGraceMs;
   }
   get terminalEvents(): ReadonlySet<string> | undefined {
     return this.#session.terminalEvents;
@@ -328,11 +334,13 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
   const highWaterMarkBytes = options.highWaterMarkBytes ?? DEFAULTS.highWaterMarkBytes;
   const futureGraceMs = options.futureGraceMs ?? DEFAULTS.futureGraceMs;
   const replayPageSize = options.replayPageSize ?? DEFAULTS.replayPageSize;
+  const drainGraceMs = options.drainGraceMs ?? DEFAULTS.drainGraceMs;
   assertWhole('heartbeatMs', heartbeatMs, 0);
   if (retry !== false) assertWhole('retry', retry, 0);
   assertWhole('highWaterMarkBytes', highWaterMarkBytes, 1);
   assertWhole('futureGraceMs', futureGraceMs, 0);
   assertWhole('replayPageSize', replayPageSize, 1);
+  assertWhole('drainGraceMs', drainGraceMs, 1);
   if (options.maxConnectionMs !== undefined) assertWhole('maxConnectionMs', options.maxConnectionMs, 1);
   if (options.stream === undefined) {
     throw new ResumableSseError(
@@ -356,7 +364,15 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
       throw new ResumableSseError('INVALID_OPTION', 'Option terminalEvents must list non-empty event names');
     }
   }
-  return { heartbeatMs, retry, highWaterMarkBytes, futureGraceMs, replayPageSize, terminalEvents };
+  return {
+    heartbeatMs,
+    retry,
+    highWaterMarkBytes,
+    futureGraceMs,
+    replayPageSize,
+    drainGraceMs,
+    terminalEvents,
+  };
 }
 
 function assertWhole(name: string, value: unknown, min: number): void {

@@ -26,6 +26,7 @@ import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
 import type { ChannelListener, LiveRun } from './channel.ts';
 import type { EndedStreamEvent } from './completion.ts';
+import { endWithinGrace } from './drain-grace.ts';
 import type { Beating } from './heartbeat-scheduler.ts';
 import type { EngineHost, TrackedConnection } from './host.ts';
 import { readForReplay } from './replay-reads.ts';
@@ -161,6 +162,8 @@ export interface ReplaySessionOptions {
   readonly futureGraceMs: number;
   readonly maxConnectionMs: number | undefined;
   readonly replayPageSize: number;
+  /** How long unsent bytes may go without draining: after a graceful end, and past the mark on a large frame. */
+  readonly drainGraceMs: number;
   /** Event names after which the connection ends: the stream will never say more. */
   readonly terminalEvents?: ReadonlySet<string> | undefined;
   /** The stream's terminal event, from its completion record: sent after replay unless the log delivered it. */
@@ -214,6 +217,12 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
   #written = 0;
   #oversizedEnd = 0;
   #oversizedSize = 0;
+  /**
+   * While only a large frame's excuse keeps this reader under the mark: the bytes the socket had
+   * taken when last looked at, and since when that number has not risen (-1: not excused now).
+   */
+  #excusedFlushed = 0;
+  #excusedSince = -1;
   #pending: PendingEvent[] = [];
   #pendingBytes = 0;
   /** The highest offset of the held live events let go of: the store must bring them back. */
@@ -625,7 +634,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     const { heartbeatMs } = this.#options;
     // The deadline check may tick faster than the heartbeat interval: beat only when one is due.
     if (heartbeatMs > 0 && now - this.#lastBeatAt >= heartbeatMs - BEAT_SLACK_MS) {
-      if (this.#isBehind()) {
+      if (this.#isBehind(now)) {
         this.#close('slow-consumer');
         return;
       }
@@ -681,13 +690,28 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
    * True when the client has fallen behind: more than the mark still unsent before anything new
    * is written. A single frame, or one run of live events, larger than the mark is not held
    * against a reader while it is being sent, so one big event or burst reaches every reader that
-   * keeps reading.
+   * keeps reading — but only while the socket takes some of it: a reader over the mark that took
+   * nothing for `drainGraceMs` has stopped reading, large frame or not.
    */
-  #isBehind(): boolean {
+  #isBehind(now?: number): boolean {
     const buffered = this.#sink.bufferedBytes;
+    const mark = this.#options.highWaterMarkBytes;
+    if (buffered <= mark) {
+      this.#excusedSince = -1;
+      return false;
+    }
     const flushed = this.#written - buffered;
     const oversizedUnsent = Math.min(Math.max(this.#oversizedEnd - flushed, 0), this.#oversizedSize);
-    return buffered - oversizedUnsent > this.#options.highWaterMarkBytes;
+    if (buffered - oversizedUnsent > mark) return true;
+    // Only a rise is progress: a transport may count framing of its own as unsent (HTTP/1.1
+    // chunk headers), so each write of a stalled reader lowers `flushed` a little.
+    const progressed = flushed > this.#excusedFlushed;
+    this.#excusedFlushed = flushed;
+    if (this.#excusedSince < 0 || progressed) {
+      this.#excusedSince = now ?? Date.now();
+      return false;
+    }
+    return (now ?? Date.now()) - this.#excusedSince >= this.#options.drainGraceMs;
   }
 
   /** A method, not a field read: state changes across awaits, which narrowing cannot see. */
@@ -710,8 +734,9 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     if (this.#beatInterval > 0) this.#host.heartbeats.remove(this.#beatInterval, this);
     this.#beatInterval = 0;
     // A slow consumer's buffer may never drain: drop its socket rather than queue an end behind it.
+    // Any other end waits for what is queued, but only as long as the client keeps reading it.
     if (reason === 'slow-consumer' && this.#sink.abort) this.#sink.abort();
-    else this.#sink.end();
+    else endWithinGrace(this.#sink, this.#options.drainGraceMs);
     this.#host.hooks.onDisconnect({ stream: this.#options.stream, reason });
     this.#resolveDone();
   }

@@ -33,15 +33,21 @@ export interface SseSink {
   write(chunk: Uint8Array): boolean;
   /** Resolves when the buffer has drained, or when the connection closed or failed. Never hangs. */
   drain(): Promise<void>;
-  /** Bytes queued but not yet handed to the kernel. */
+  /**
+   * Bytes queued but not yet handed to the kernel — also after `end()`, while the end still waits
+   * behind them; 0 once the connection is gone. Core tells a reader that reads from one that
+   * stopped by whether this shrinks.
+   */
   readonly bufferedBytes: number;
   /** True once the client went away or `end()` was called. */
   readonly closed: boolean;
-  /** Ends the response gracefully. Idempotent. */
+  /** Ends the response gracefully, after the bytes already queued. Idempotent. */
   end(): void;
   /**
-   * Drops the connection at once, discarding bytes not yet sent. Used for a slow consumer: a
-   * graceful end would sit behind a buffer its client may never read. Falls back to `end()`.
+   * Drops the connection at once, discarding bytes not yet sent — also after `end()`, when the
+   * queued bytes did not drain within `drainGraceMs`. Used for a slow consumer, whose graceful end
+   * would sit behind a buffer its client may never read. Without it, such a connection is only
+   * ended (`end()`).
    */
   abort?(): void;
 }
@@ -121,6 +127,14 @@ export interface SseEndpointOptions<Req> {
   readonly futureGraceMs?: number;
   /** Closes a connection gracefully after this long (±10 % jitter); the client resumes. @default undefined */
   readonly maxConnectionMs?: number;
+  /**
+   * How long a connection's unsent bytes may go without draining before its socket is dropped:
+   * after a graceful end (hub closed, `maxConnectionMs`, a terminal event), so a client that
+   * stopped reading cannot hold its socket or a server's `close()`; and, while live, for a reader
+   * that is over `highWaterMarkBytes` only by one large frame or run of events, which is then cut
+   * as a slow consumer. A client that keeps reading is never cut by it. @default 10_000
+   */
+  readonly drainGraceMs?: number;
   /** Events read from the store per replay page. @default 256 */
   readonly replayPageSize?: number;
   /**
