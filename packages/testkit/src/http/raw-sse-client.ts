@@ -70,6 +70,11 @@ export class RawSseConnection extends SseEventRecord {
     });
   }
 
+  /** True once the response ended with its last chunk, false while open or when it was cut. */
+  get complete(): boolean {
+    return this.#response.complete;
+  }
+
   waitForEnd(timeoutMs?: number): Promise<void> {
     return waitUntil(() => this.ended, 'the response to end', timeoutMs);
   }
