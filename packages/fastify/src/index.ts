@@ -76,7 +76,9 @@ const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub })
     const options = (route.handler as SseRouteHandler)[ROUTE_OPTIONS];
     if (options !== undefined) endpointFor(options);
   });
-  // Open streams would hold `fastify.close()` forever: end them (clients resume elsewhere).
+  // Open streams would hold `fastify.close()` forever: end them (clients resume elsewhere). A
+  // client that stopped reading is dropped by core once its connection notices the end (on its
+  // next heartbeat) and its unsent bytes did not drain within `drainGraceMs`.
   const open = new Set<SseSink>();
   fastify.addHook('preClose', async () => {
     for (const sink of open) sink.end();

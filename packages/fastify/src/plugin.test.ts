@@ -96,6 +96,30 @@ describe('resumableSse plugin', () => {
     await connection.waitForEnd();
     expect(hub.stats().connections).toBe(0);
   });
+
+  it('close() does not hang on a client that stopped reading: its socket is dropped after drainGraceMs', async () => {
+    const hub = newHub();
+    const app = Fastify();
+    await app.register(resumableSse, { hub });
+    // A mark above the backlog: the stalled client is only behind, never a slow consumer.
+    const options = { stream: 'feed', heartbeatMs: 100, highWaterMarkBytes: 64 << 20, drainGraceMs: 300 };
+    app.get('/stream', sseRoute(options));
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const stalled = await openSse(`${base}/stream`, { keepDataChars: 8 });
+    cleanups.push(() => stalled.close());
+    await stalled.waitForCaughtUp();
+    stalled.pause();
+    // Far more than loopback's socket buffers take from a client that does not read.
+    await hub.publishBatch(
+      'feed',
+      Array.from({ length: 8 }, () => ({ data: 'x'.repeat(2 << 20) })),
+    );
+    await sleep(50);
+    const started = performance.now();
+    await app.close();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(hub.stats().connections).toBe(0);
+  });
 });
 
 /** A heartbeat event's `data`, counting its calls and the distinct ticks they were for. */
