@@ -9,21 +9,38 @@ import type { NotificationListener } from './shared-subscriber.ts';
 
 /** Pause between attempts to find and subscribe on a channel's node while the cluster changes. */
 const ROUTE_RETRY_MS = 100;
+/**
+ * Channels a link may still be subscribed to on its node after they left it, before the link is
+ * replaced by a fresh connection (see `#retire`): bounded waste instead of `SUNSUBSCRIBE`.
+ */
+const MAX_STALE_CHANNELS = 64;
 
 /** One Pub/Sub connection to one cluster node, and the shard channels subscribed on it. */
 interface NodeLink {
   readonly nodeKey: string;
   readonly connection: Redis;
+  /** Channels routed here: their notifications are taken from this connection. */
   readonly channels: Set<string>;
+  /** Channels this connection may still be subscribed to on the node, though routed elsewhere. */
+  readonly stale: Set<string>;
   connected: boolean;
   everConnected: boolean;
+  /** Replaced or released: its events no longer move anything. */
+  retired: boolean;
   /**
-   * Bumped whenever the node may have dropped subscriptions (a `moved`, a lost or regained
-   * connection). An `SSUBSCRIBE` answered while this changed may already be void: the slot can
-   * leave right after the node answers, and its unsolicited `sunsubscribe` is parsed before the
-   * subscriber learns of the answer, so the move that follows cannot know of the channel yet.
+   * Bumped when the connection was lost or regained: an `SSUBSCRIBE` answered across that may
+   * have been resent by ioredis to a node that is no longer the slot's master.
    */
   changes: number;
+  /** `moved` events heard since the last check, and how many were `MOVED` replies to our own `SSUBSCRIBE`. */
+  movedEvents: number;
+  ownMovedReplies: number;
+  moveCheckScheduled: boolean;
+}
+
+/** A channel's move in progress; news arriving meanwhile calls for one more round, not another move. */
+interface Move {
+  again: boolean;
 }
 
 /**
@@ -34,6 +51,19 @@ interface NodeLink {
  * its connection drops (a crashed master), the channels on it pause, are subscribed again on
  * the slot's current master, and resume with the epoch check and gap fill of a reconnect — so
  * nothing announced while they moved is missed.
+ *
+ * Three rules keep that sound while slots move under load:
+ * - A node's unsolicited `sunsubscribe` can be parsed in the same read as its answer to an
+ *   `SSUBSCRIBE`, before the channel is recorded on the link; so a `moved` event is acted on
+ *   once the current read's replies have settled (`setImmediate`), when the channel is routed.
+ * - ioredis also reports a `MOVED` answer to our own `SSUBSCRIBE` as `moved`; those are counted
+ *   and discounted, so a channel following its slot does not make every channel on the old node
+ *   move too (a feedback loop of `SSUBSCRIBE`s during a reshard otherwise).
+ * - No `SUNSUBSCRIBE` is ever sent: ioredis matches unsubscribe replies to the command queue's
+ *   head, so a node's unsolicited `sunsubscribe` arriving while ours is unanswered is taken for
+ *   its answer, and every later reply on the connection lands on the wrong command. A channel
+ *   that leaves a link stays subscribed there, ignored, until the link is no longer needed or
+ *   holds too many such channels and is replaced.
  */
 export class ClusterSubscriber implements NotificationListener {
   readonly #cluster: Cluster;
@@ -44,8 +74,10 @@ export class ClusterSubscriber implements NotificationListener {
   readonly #routes = new Map<string, NodeLink>();
   /** "host:port" → link. */
   readonly #links = new Map<string, NodeLink>();
-  /** Bumped per channel on each move, so only the newest move resumes it. */
-  readonly #moves = new Map<string, number>();
+  /** Channel name → its move in progress. */
+  readonly #moving = new Map<string, Move>();
+  /** Slot → the node a `MOVED` reply last named for it (fresher than the client's slot map mid-reshard). */
+  readonly #owners = new Map<number, string>();
   #closed = false;
 
   constructor(cluster: Cluster, timeoutMs: number, graceMs: number) {
@@ -57,36 +89,42 @@ export class ClusterSubscriber implements NotificationListener {
   async listen(channelName: string, channel: LiveChannel): Promise<void> {
     if (this.#closed)
       throw new ResumableSseError('STORE_CLOSED', 'The Redis store is closed; create a new one');
+    // Given up before it got here (unsubscribed at once): nothing to subscribe.
+    if (channel.closed) return;
     this.#channels.set(channelName, channel);
-    await this.#subscribe(channelName, Date.now() + this.#timeoutMs);
+    await this.#subscribe(channelName, channel, Date.now() + this.#timeoutMs);
   }
 
   unlisten(channelName: string, channel: LiveChannel): void {
     if (this.#channels.get(channelName) !== channel) return;
     this.#channels.delete(channelName);
-    this.#moves.delete(channelName);
+    this.#moving.delete(channelName);
     const link = this.#routes.get(channelName);
     this.#routes.delete(channelName);
-    if (link === undefined) return;
-    link.channels.delete(channelName);
-    if (link.connection.status === 'ready') link.connection.sunsubscribe(channelName).catch(() => {});
-    this.#release(link);
+    if (link !== undefined) this.#leave(link, channelName);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#closeAll({ code: 'store-closed' });
-    for (const link of this.#links.values()) link.connection.disconnect();
+    for (const link of this.#links.values()) {
+      link.retired = true;
+      link.connection.disconnect();
+    }
     this.#links.clear();
   }
 
+  #current(channelName: string, channel: LiveChannel): boolean {
+    return !this.#closed && this.#channels.get(channelName) === channel;
+  }
+
   /** Subscribes `channelName` on the master of its slot, following `MOVED` replies, until `deadline`. */
-  async #subscribe(channelName: string, deadline: number): Promise<void> {
+  async #subscribe(channelName: string, channel: LiveChannel, deadline: number): Promise<void> {
     const slot = keySlot(channelName);
-    let nodeKey: string | undefined = this.#cluster.slots[slot]?.[0];
+    let nodeKey: string | undefined = this.#owners.get(slot) ?? this.#cluster.slots[slot]?.[0];
     let lastError: unknown;
     for (;;) {
-      if (this.#closed || !this.#channels.has(channelName)) return;
+      if (!this.#current(channelName, channel)) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw unavailable(
@@ -97,22 +135,35 @@ export class ClusterSubscriber implements NotificationListener {
       let link: NodeLink | undefined;
       try {
         nodeKey ??= await this.#ownerOf(slot, remaining);
+        if (!this.#current(channelName, channel)) return;
         link = this.#link(nodeKey);
         const target = link;
         const changes = target.changes;
         await guarded(target.connection, remaining, 'subscribe', () =>
           target.connection.ssubscribe(channelName),
         );
-        // Ask the same node again: it confirms the subscription, or names the slot's new owner.
-        if (target.changes !== changes) continue;
+        if (target.retired || !this.#current(channelName, channel)) {
+          // Unsubscribed (or replaced) while the answer was on its way: the link keeps it as stale.
+          target.stale.add(channelName);
+          this.#release(target);
+          if (target.retired && this.#current(channelName, channel)) continue;
+          return;
+        }
         this.#route(channelName, target);
+        // The connection dropped and came back meanwhile: ask again, with a gap fill after.
+        if (target.changes !== changes) this.#move(channelName);
         return;
       } catch (error) {
         lastError = error;
         // A node that no longer serves the slot names the one that does.
-        nodeKey = this.#movedTo(error);
-        if (link !== undefined) this.#release(link);
-        if (nodeKey === undefined) await sleep(Math.min(ROUTE_RETRY_MS, Math.max(0, deadline - Date.now())));
+        const moved = this.#movedTo(error);
+        nodeKey = moved;
+        if (link !== undefined) {
+          if (moved !== undefined) link.ownMovedReplies += 1;
+          this.#release(link);
+        }
+        if (moved !== undefined) this.#owners.set(slot, moved);
+        if (moved === undefined) await sleep(Math.min(ROUTE_RETRY_MS, Math.max(0, deadline - Date.now())));
       }
     }
   }
@@ -136,11 +187,18 @@ export class ClusterSubscriber implements NotificationListener {
   #route(channelName: string, link: NodeLink): void {
     const previous = this.#routes.get(channelName);
     link.channels.add(channelName);
+    link.stale.delete(channelName);
     this.#routes.set(channelName, link);
-    if (previous === undefined || previous === link) return;
-    previous.channels.delete(channelName);
-    if (previous.connection.status === 'ready') previous.connection.sunsubscribe(channelName).catch(() => {});
-    this.#release(previous);
+    if (previous !== undefined && previous !== link) this.#leave(previous, channelName);
+  }
+
+  /** `channelName` no longer takes its notifications from `link`. */
+  #leave(link: NodeLink, channelName: string): void {
+    link.channels.delete(channelName);
+    link.stale.add(channelName);
+    if (!this.#release(link) && link.stale.size > Math.max(MAX_STALE_CHANNELS, link.channels.size)) {
+      this.#retire(link);
+    }
   }
 
   #link(nodeKey: string): NodeLink {
@@ -161,33 +219,42 @@ export class ClusterSubscriber implements NotificationListener {
       nodeKey,
       connection,
       channels: new Set(),
+      stale: new Set(),
       connected: false,
       everConnected: false,
+      retired: false,
       changes: 0,
+      movedEvents: 0,
+      ownMovedReplies: 0,
+      moveCheckScheduled: false,
     };
     connection.on('smessage', (channelName: string, message: string) => {
       if (this.#routes.get(channelName) !== link) return;
       const note = parseNotification(message);
       if (note !== undefined) this.#channels.get(channelName)?.onNotification(note);
     });
-    // ioredis reports the server's unsolicited `sunsubscribe` (the slot left this node) as 'moved'.
+    // ioredis reports the server's unsolicited `sunsubscribe` (the slot left this node) as 'moved',
+    // and a MOVED answer to our SSUBSCRIBE too.
     connection.on('moved', () => {
-      link.changes += 1;
-      this.#move(link, false);
+      if (link.retired) return;
+      link.movedEvents += 1;
+      if (link.moveCheckScheduled) return;
+      link.moveCheckScheduled = true;
+      setImmediate(() => this.#checkMoved(link));
     });
     connection.on('ready', () => {
       const recovered = link.everConnected && !link.connected;
       link.connected = true;
       link.everConnected = true;
-      if (!recovered) return;
+      if (!recovered || link.retired) return;
       link.changes += 1;
-      this.#move(link, false);
+      this.#moveAll(link, false);
     });
     const lost = () => {
-      if (!link.connected) return;
+      if (!link.connected || link.retired) return;
       link.connected = false;
       link.changes += 1;
-      this.#move(link, true);
+      this.#moveAll(link, true);
     };
     connection.on('close', lost);
     connection.on('end', lost);
@@ -196,15 +263,44 @@ export class ClusterSubscriber implements NotificationListener {
     return link;
   }
 
-  /** Drops a link nobody subscribes on any more (e.g. to a master that died). */
-  #release(link: NodeLink): void {
-    if (link.channels.size > 0 || this.#links.get(link.nodeKey) !== link) return;
+  /**
+   * Acts on the `moved` events of one read, once our own `SSUBSCRIBE`s have seen their answers.
+   * ioredis drops a channel from the connection's subscription set when the node unsubscribes
+   * it, so only those channels move; if it names none (a client that does not track them), all do.
+   */
+  #checkMoved(link: NodeLink): void {
+    link.moveCheckScheduled = false;
+    const unexplained = link.movedEvents - link.ownMovedReplies;
+    link.movedEvents = 0;
+    link.ownMovedReplies = 0;
+    if (unexplained <= 0 || link.retired || this.#closed) return;
+    const held = subscribedShardChannels(link.connection);
+    const dropped = [...link.channels].filter((name) => !held.has(name));
+    if (dropped.length === 0) this.#moveAll(link, false);
+    else for (const name of dropped) this.#move(name);
+  }
+
+  /** Drops a link no channel takes notifications from any more (e.g. to a master that died). */
+  #release(link: NodeLink): boolean {
+    if (link.channels.size > 0 || this.#links.get(link.nodeKey) !== link) return false;
     this.#links.delete(link.nodeKey);
+    link.retired = true;
     link.connection.disconnect();
+    return true;
+  }
+
+  /** Replaces a link holding too many stale subscriptions: its channels move to a fresh connection. */
+  #retire(link: NodeLink): void {
+    if (this.#links.get(link.nodeKey) === link) this.#links.delete(link.nodeKey);
+    link.retired = true;
+    const names = [...link.channels];
+    for (const name of names) this.#move(name);
+    // Once every channel is routed elsewhere, the old connection goes (see `#leave`).
+    if (names.length === 0) link.connection.disconnect();
   }
 
   /** Every channel on `link` pauses, is subscribed wherever its slot is now, and resumes. */
-  #move(link: NodeLink, connectionLost: boolean): void {
+  #moveAll(link: NodeLink, connectionLost: boolean): void {
     if (this.#closed) return;
     const names = [...link.channels];
     if (names.length === 0) return;
@@ -213,27 +309,49 @@ export class ClusterSubscriber implements NotificationListener {
       for (const name of names) this.#channels.get(name)?.close({ code: 'store-unavailable', error });
       return;
     }
-    const deadline = Date.now() + Math.max(this.#graceMs, this.#timeoutMs);
-    for (const name of names) {
-      const channel = this.#channels.get(name);
-      if (channel === undefined) continue;
-      channel.pause();
-      const move = (this.#moves.get(name) ?? 0) + 1;
-      this.#moves.set(name, move);
-      this.#subscribe(name, deadline).then(
-        () => {
-          if (this.#moves.get(name) === move) void channel.resume(deadline);
-        },
-        (error: unknown) => {
-          if (this.#moves.get(name) === move) channel.close({ code: 'store-unavailable', error });
-        },
-      );
+    for (const name of names) this.#move(name);
+  }
+
+  /**
+   * Pauses `channelName`, subscribes it wherever its slot is now, and resumes it (gap fill). One
+   * move per channel at a time: news arriving meanwhile makes the move ask once more.
+   */
+  #move(channelName: string): void {
+    const running = this.#moving.get(channelName);
+    if (running !== undefined) {
+      running.again = true;
+      return;
     }
+    const channel = this.#channels.get(channelName);
+    if (channel === undefined || this.#closed) return;
+    const move: Move = { again: false };
+    this.#moving.set(channelName, move);
+    channel.pause();
+    const deadline = Date.now() + Math.max(this.#graceMs, this.#timeoutMs);
+    void (async () => {
+      try {
+        do {
+          move.again = false;
+          await this.#subscribe(channelName, channel, deadline);
+        } while (move.again && this.#moving.get(channelName) === move);
+        if (this.#moving.get(channelName) === move) void channel.resume(deadline);
+      } catch (error) {
+        if (this.#moving.get(channelName) === move) channel.close({ code: 'store-unavailable', error });
+      } finally {
+        if (this.#moving.get(channelName) === move) this.#moving.delete(channelName);
+      }
+    })();
   }
 
   #closeAll(reason: StoreCloseReason): void {
     for (const channel of [...this.#channels.values()]) channel.close(reason);
   }
+}
+
+/** The shard channels ioredis counts as subscribed on `connection`. */
+function subscribedShardChannels(connection: Redis): Set<string> {
+  const subscriber = connection.condition?.subscriber;
+  return new Set(subscriber ? subscriber.channels('ssubscribe') : []);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -71,6 +71,8 @@ export class RedisStore implements EventStore {
     this.#host = {
       listen: async (name, channel) => {
         await this.#assertShardedPubSub();
+        // Unsubscribed while that was checked: subscribing now would leave nobody to undo it.
+        if (channel.closed) return;
         return this.#subscriber.listen(name, channel);
       },
       unlisten: (name, channel) => this.#subscriber.unlisten(name, channel),

@@ -12,6 +12,8 @@ export interface ReplyHoldingProxy {
   holdAfter(command: string): void;
   /** Everything held so far, as text. */
   held(): string;
+  /** Everything clients have sent through the proxy, as lowercase text. */
+  requests(): string;
   /** Sends everything held in one write per connection and stops holding. */
   release(): void;
   close(): Promise<void>;
@@ -30,14 +32,16 @@ export async function startReplyHoldingProxy(
 ): Promise<ReplyHoldingProxy> {
   const pairs = new Set<Pair>();
   let trigger: string | undefined;
+  const sent: string[] = [];
 
   const server: Server = createServer((client) => {
     const upstream = connect(targetPort, host);
     const pair: Pair = { client, upstream, holding: false, chunks: [] };
     pairs.add(pair);
     client.on('data', (chunk: Buffer) => {
-      if (trigger !== undefined && chunk.toString('latin1').toLowerCase().includes(trigger))
-        pair.holding = true;
+      const text = chunk.toString('latin1').toLowerCase();
+      sent.push(text);
+      if (trigger !== undefined && text.includes(trigger)) pair.holding = true;
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
@@ -63,6 +67,9 @@ export async function startReplyHoldingProxy(
     },
     held() {
       return [...pairs].flatMap((pair) => pair.chunks.map((chunk) => chunk.toString('latin1'))).join('');
+    },
+    requests() {
+      return sent.join('');
     },
     release() {
       trigger = undefined;
