@@ -44,6 +44,7 @@ const BEAT_SLACK_MS = 20;
  */
 const MAX_FRUITLESS_GAP_READS = 5;
 const GAP_READ_PAUSE_MS = 20;
+const NO_EVENTS: readonly StoredEvent[] = Object.freeze([]);
 
 export interface ReplayPlan {
   readonly epoch: string;
@@ -52,6 +53,11 @@ export interface ReplayPlan {
   /** The retained event at `start`, when there is one: its tag goes into the cursors of `start`. */
   readonly startEvent?: StoredEvent | undefined;
   readonly reset?: ResetPayload;
+  /**
+   * `start` is the head the store reported after the live subscription was in place: the store
+   * holds nothing after it that live delivery will not bring, so replay need not ask.
+   */
+  readonly atHead?: boolean;
 }
 
 export interface PlanReplayInput {
@@ -84,7 +90,13 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
   };
   const startAt = async (start: number, reset?: ResetPayload): Promise<ReplayPlan> => {
     const startEvent = await eventAt(start);
-    return { epoch: position.epoch, start, ...(startEvent && { startEvent }), ...(reset && { reset }) };
+    return {
+      epoch: position.epoch,
+      start,
+      ...(startEvent && { startEvent }),
+      ...(reset && { reset }),
+      ...(start === position.head && { atHead: true }),
+    };
   };
   const oldestCursor = async (): Promise<string | null> => {
     if (position.oldest === null) return null;
@@ -133,7 +145,12 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
   if (named !== undefined && cursor.tag !== undefined && eventTag(named) !== cursor.tag) {
     return reset('epoch', earliestStart(position));
   }
-  return { epoch: position.epoch, start: cursor.offset, ...(named && { startEvent: named }) };
+  return {
+    epoch: position.epoch,
+    start: cursor.offset,
+    ...(named && { startEvent: named }),
+    ...(cursor.offset === position.head && { atHead: true }),
+  };
 }
 
 /** Offset just before the oldest retained event: "send everything retained". */
@@ -302,7 +319,7 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       this.#lastEvent = plan.startEvent;
       if (plan.reset) this.#sendReset(plan.reset);
 
-      await this.#catchUp();
+      await this.#catchUp(plan.atHead === true);
     } catch {
       this.#close('store-unavailable');
     }
@@ -311,23 +328,25 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
 
   /**
    * Reads from the store until the connection has every event up to the live edge, then
-   * switches to live (`#goLive`, which also ends this catch-up).
+   * switches to live (`#goLive`, which also ends this catch-up). `atHead`: the plan starts at the
+   * head read after subscribing, so the first round merges what arrived live without a read.
    */
-  async #catchUp(): Promise<void> {
+  async #catchUp(atHead = false): Promise<void> {
     this.#catchingUp = true;
     if (!this.#isClosed()) this.#state = 'catching-up';
     const { store, codec } = this.#host;
     const { stream, replayPageSize } = this.#options;
     let fruitlessRounds = 0;
+    let skipRead = atHead;
     while (!this.#isClosed()) {
       const after = this.#lastSent;
-      const page = await this.#host.readPage(
-        stream,
-        after,
-        replayPageSize,
-        this.#subscribedAt,
-        (from, count) => this.#read(() => store.readAfter(stream, from, count)),
-      );
+      const page = skipRead
+        ? NO_EVENTS
+        : await this.#host.readPage(stream, after, replayPageSize, this.#subscribedAt, (from, count) =>
+            this.#read(() => store.readAfter(stream, from, count)),
+          );
+      const readTheStore = !skipRead;
+      skipRead = false;
       if (this.#isClosed()) return;
       for (const event of page) {
         if (event.offset <= this.#lastSent) continue;
@@ -354,6 +373,8 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
 
       // The store has nothing more right now: merge what arrived live meanwhile.
       if (await this.#mergePending()) return;
+      // A gap in what arrived live: the store has to fill it after all.
+      if (!readTheStore) continue;
       // Live events are missing between the store's answer and what is held. Only a read asked
       // for from now on may fill them; a store that keeps lagging is given a moment, then up.
       this.#subscribedAt = this.#host.pageClock();
