@@ -21,6 +21,9 @@ describe('redisStore options', () => {
     ['a negative waitForReplicas', { client, waitForReplicas: -1 }],
     ['a fractional waitForReplicas', { client, waitForReplicas: 0.5 }],
     ['replicaWaitTimeoutMs 0', { client, replicaWaitTimeoutMs: 0 }],
+    ['a negative pubSubHeartbeatMs', { client, pubSubHeartbeatMs: -1 }],
+    ['a pubSubHeartbeatMs too short to tell busy from silent', { client, pubSubHeartbeatMs: 50 }],
+    ['a fractional pubSubHeartbeatMs', { client, pubSubHeartbeatMs: 500.5 }],
     [
       'a replica wait as long as the command timeout',
       { client, waitForReplicas: 1, replicaWaitTimeoutMs: 2_000, commandTimeoutMs: 2_000 },
@@ -43,6 +46,7 @@ describe('redisStore options', () => {
       idempotencyWindowMs: 300_000,
       commandTimeoutMs: 2_000,
       resubscribeGraceMs: 1_000,
+      pubSubHeartbeatMs: 2_000,
       notificationInlineBytes: 16_384,
       pubSub: 'classic',
       waitForReplicas: 0,
@@ -51,6 +55,10 @@ describe('redisStore options', () => {
     // A replica wait always fits in the command's budget, and is never 0 (WAIT 0 waits forever).
     expect(redisStore({ client, commandTimeoutMs: 1 }).options.replicaWaitTimeoutMs).toBe(1);
     expect(redisStore({ client, commandTimeoutMs: 600 }).options.replicaWaitTimeoutMs).toBe(300);
+    // The cluster Pub/Sub heartbeat follows commandTimeoutMs, never below 1 s; 0 turns it off.
+    expect(redisStore({ client, commandTimeoutMs: 300 }).options.pubSubHeartbeatMs).toBe(1_000);
+    expect(redisStore({ client, commandTimeoutMs: 5_000 }).options.pubSubHeartbeatMs).toBe(5_000);
+    expect(redisStore({ client, pubSubHeartbeatMs: 0 }).options.pubSubHeartbeatMs).toBe(0);
   });
 
   it('refuses stream names that would break hash tags or keys', async () => {

@@ -30,6 +30,17 @@ export interface RedisStoreOptions extends RetentionOptions {
    */
   readonly resubscribeGraceMs?: number;
   /**
+   * Redis Cluster, sharded Pub/Sub: a node's Pub/Sub connection that has been silent this long is
+   * sent a `PING`; if that is still unanswered, with nothing else heard on the connection, this
+   * long after, the connection is taken as lost (its live subscriptions move to the slot's current
+   * master within `resubscribeGraceMs`, or end with `store-unavailable`). A master that is frozen
+   * or cut off by a network partition keeps its connections open but says nothing, not even when
+   * its replica takes over: without the check its subscriptions would stay open and silent. So a
+   * silent node is noticed after 2–2.5 × this. `0` turns the check off.
+   * @default commandTimeoutMs, at least 1_000
+   */
+  readonly pubSubHeartbeatMs?: number;
+  /**
    * Appends whose events total at most this many bytes travel inside the Pub/Sub notification;
    * larger ones are announced by offset and read with XRANGE by each process.
    * @default 16_384
@@ -72,6 +83,8 @@ export interface ResolvedOptions {
   readonly idempotencyWindowMs: number;
   readonly commandTimeoutMs: number;
   readonly resubscribeGraceMs: number;
+  /** 0 = cluster Pub/Sub connections are not checked. */
+  readonly pubSubHeartbeatMs: number;
   readonly notificationInlineBytes: number;
   readonly now: () => number;
   readonly pubSub: 'sharded' | 'classic';
@@ -81,6 +94,8 @@ export interface ResolvedOptions {
 }
 
 const STORE = 'redisStore';
+/** Shortest `pubSubHeartbeatMs` other than 0. */
+const MIN_HEARTBEAT_MS = 100;
 
 function invalid(message: string): never {
   throw new ResumableSseError('INVALID_OPTION', `redisStore: ${message}`);
@@ -131,6 +146,15 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
       min: 1,
     },
   );
+  const pubSubHeartbeatMs = wholeNumberOption(STORE, 'pubSubHeartbeatMs', options.pubSubHeartbeatMs, {
+    fallback: Math.max(1_000, commandTimeoutMs),
+    min: 0,
+  });
+  if (pubSubHeartbeatMs > 0 && pubSubHeartbeatMs < MIN_HEARTBEAT_MS) {
+    invalid(
+      `pubSubHeartbeatMs must be 0 (no check) or at least ${MIN_HEARTBEAT_MS}, got ${pubSubHeartbeatMs}: a shorter one takes a busy connection for a silent one`,
+    );
+  }
   if (waitForReplicas > 0 && replicaWaitTimeoutMs >= commandTimeoutMs) {
     invalid(
       `replicaWaitTimeoutMs (${replicaWaitTimeoutMs}) must be shorter than commandTimeoutMs (${commandTimeoutMs}), or the append times out while Redis still waits`,
@@ -148,6 +172,7 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedOptions {
       fallback: 1_000,
       min: 0,
     }),
+    pubSubHeartbeatMs,
     notificationInlineBytes: wholeNumberOption(
       STORE,
       'notificationInlineBytes',
