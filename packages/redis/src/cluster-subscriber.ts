@@ -36,6 +36,15 @@ interface NodeLink {
   movedEvents: number;
   ownMovedReplies: number;
   moveCheckScheduled: boolean;
+  /** Bumped on everything the node says on this connection (notifications, replies, `ready`). */
+  heard: number;
+  /** When it last said something (`performance.now()`). */
+  heardAt: number;
+  /** The `PING` sent to a quiet connection, and what had been heard by then. */
+  probe: { readonly heard: number; readonly sentAt: number } | undefined;
+  heartbeat: NodeJS.Timeout | undefined;
+  /** Found silent and not ready since: subscribing on it fails at once (as while reconnecting). */
+  silent: boolean;
 }
 
 /** A channel's move in progress; news arriving meanwhile calls for one more round, not another move. */
@@ -64,11 +73,24 @@ interface Move {
  *   its answer, and every later reply on the connection lands on the wrong command. A channel
  *   that leaves a link stays subscribed there, ignored, until the link is no longer needed or
  *   holds too many such channels and is replaced.
+ *
+ * A node that stops answering without closing its connections (frozen, or cut off by a network
+ * partition) says neither: it cannot send `sunsubscribe` when its replica takes over, and the
+ * connection stays open. So a connection quiet for `heartbeatMs` is sent a `PING`; if nothing at
+ * all — reply or notification — has come back `heartbeatMs` later (checked once replies already
+ * received have been read, so a busy process is not mistaken for a silent node), its socket is
+ * closed and its channels move as after any lost connection. Only silence counts: the cluster's
+ * slot map is not what moves a channel, because while a partition heals nodes disagree about
+ * who owns a slot; the nodes' own answers (`SSUBSCRIBE` accepted, `MOVED`, `sunsubscribe`) do.
+ * After such a move the Cluster client, through which the log is read, is asked to refresh its
+ * slot map if it still routes the slot elsewhere: nothing else tells it of a silent master.
  */
 export class ClusterSubscriber implements NotificationListener {
   readonly #cluster: Cluster;
   readonly #timeoutMs: number;
   readonly #graceMs: number;
+  /** 0 = connections are not checked. */
+  readonly #heartbeatMs: number;
   readonly #channels = new Map<string, LiveChannel>();
   /** Channel name → the link it is subscribed on. */
   readonly #routes = new Map<string, NodeLink>();
@@ -78,12 +100,15 @@ export class ClusterSubscriber implements NotificationListener {
   readonly #moving = new Map<string, Move>();
   /** Slot → the node a `MOVED` reply last named for it (fresher than the client's slot map mid-reshard). */
   readonly #owners = new Map<number, string>();
+  /** The Cluster client's slot map refresh in progress (see `#syncClientSlots`). */
+  #refreshing: Promise<void> | undefined;
   #closed = false;
 
-  constructor(cluster: Cluster, timeoutMs: number, graceMs: number) {
+  constructor(cluster: Cluster, timeoutMs: number, graceMs: number, heartbeatMs = 0) {
     this.#cluster = cluster;
     this.#timeoutMs = timeoutMs;
     this.#graceMs = graceMs;
+    this.#heartbeatMs = heartbeatMs;
   }
 
   async listen(channelName: string, channel: LiveChannel): Promise<void> {
@@ -109,6 +134,7 @@ export class ClusterSubscriber implements NotificationListener {
     this.#closeAll({ code: 'store-closed' });
     for (const link of this.#links.values()) {
       link.retired = true;
+      stopHeartbeat(link);
       link.connection.disconnect();
     }
     this.#links.clear();
@@ -132,16 +158,22 @@ export class ClusterSubscriber implements NotificationListener {
           lastError,
         );
       }
+      // One attempt waits no longer than one command may: a node that does not answer (frozen,
+      // or still being connected to) must not take a move's whole grace period.
+      const attemptMs = Math.min(remaining, this.#timeoutMs);
       let link: NodeLink | undefined;
       try {
-        nodeKey ??= await this.#ownerOf(slot, remaining);
+        nodeKey ??= await this.#ownerOf(slot, attemptMs);
         if (!this.#current(channelName, channel)) return;
         link = this.#link(nodeKey);
         const target = link;
         const changes = target.changes;
-        await guarded(target.connection, remaining, 'subscribe', () =>
+        // Its reconnection may hang on a frozen node, as the heartbeat found; ask the cluster again.
+        if (target.silent) throw unavailable(`The cluster node ${target.nodeKey} does not answer`);
+        await guarded(target.connection, attemptMs, 'subscribe', () =>
           target.connection.ssubscribe(channelName),
         );
+        hear(target);
         if (target.retired || !this.#current(channelName, channel)) {
           // Unsubscribed (or replaced) while the answer was on its way: the link keeps it as stale.
           target.stale.add(channelName);
@@ -152,6 +184,7 @@ export class ClusterSubscriber implements NotificationListener {
         this.#route(channelName, target);
         // The connection dropped and came back meanwhile: ask again, with a gap fill after.
         if (target.changes !== changes) this.#move(channelName);
+        else await this.#syncClientSlots(slot, target.nodeKey, attemptMs);
         return;
       } catch (error) {
         lastError = error;
@@ -168,13 +201,57 @@ export class ClusterSubscriber implements NotificationListener {
     }
   }
 
-  /** The master serving `slot`, asked of the cluster (the client's own map may be stale). */
+  /**
+   * The master serving `slot`, asked of the cluster (the client's own map may be stale): of a node
+   * the heartbeat did not find silent, so the question does not wait on a frozen master.
+   */
   async #ownerOf(slot: number, timeoutMs: number): Promise<string> {
     const cluster = this.#cluster;
-    const ranges = await guarded(cluster, timeoutMs, 'read the slot map', () => cluster.cluster('SLOTS'));
+    const silent = new Set(
+      [...this.#links.values()].filter((link) => link.silent).map((link) => link.nodeKey),
+    );
+    const answering =
+      silent.size === 0
+        ? []
+        : cluster.nodes('all').filter((node) => !silent.has(`${node.options.host}:${node.options.port}`));
+    const node = answering[Math.floor(Math.random() * answering.length)];
+    const ranges = await (node === undefined
+      ? guarded(cluster, timeoutMs, 'read the slot map', () => cluster.cluster('SLOTS'))
+      : guarded(node, timeoutMs, 'read the slot map', () => node.cluster('SLOTS')));
     const master = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2];
     if (master === undefined) throw unavailable(`No cluster node serves slot ${slot} right now; retry later`);
     return reachableAddress(`${master[0]}:${master[1]}`, cluster.options.natMap);
+  }
+
+  /**
+   * The log is read through the Cluster client, which routes by its own slot map. When a master
+   * went silent nothing corrects that map (no `MOVED` comes back, its connection stays open), so
+   * the gap fill after a move would wait on the silent node: when the client still routes `slot`
+   * elsewhere than the node that just took our `SSUBSCRIBE`, it refreshes its map first.
+   */
+  async #syncClientSlots(slot: number, nodeKey: string, timeoutMs: number): Promise<void> {
+    const known = this.#cluster.slots[slot]?.[0];
+    if (known === nodeKey) return;
+    if (known !== undefined && reachableAddress(known, this.#cluster.options.natMap) === nodeKey) return;
+    let refreshing = this.#refreshing;
+    if (refreshing === undefined) {
+      // ioredis may call back at once (no node to ask): the promise is cleared once settled.
+      const started = new Promise<void>((resolve) => this.#cluster.refreshSlotsCache(() => resolve()));
+      refreshing = started;
+      this.#refreshing = started;
+      void started.then(() => {
+        if (this.#refreshing === started) this.#refreshing = undefined;
+      });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      refreshing,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** `MOVED <slot> <host:port>` → the address to reach that node at, or undefined for other errors. */
@@ -227,8 +304,14 @@ export class ClusterSubscriber implements NotificationListener {
       movedEvents: 0,
       ownMovedReplies: 0,
       moveCheckScheduled: false,
+      heard: 0,
+      heardAt: performance.now(),
+      probe: undefined,
+      heartbeat: undefined,
+      silent: false,
     };
     connection.on('smessage', (channelName: string, message: string) => {
+      hear(link);
       if (this.#routes.get(channelName) !== link) return;
       const note = parseNotification(message);
       if (note !== undefined) this.#channels.get(channelName)?.onNotification(note);
@@ -236,6 +319,7 @@ export class ClusterSubscriber implements NotificationListener {
     // ioredis reports the server's unsolicited `sunsubscribe` (the slot left this node) as 'moved',
     // and a MOVED answer to our SSUBSCRIBE too.
     connection.on('moved', () => {
+      hear(link);
       if (link.retired) return;
       link.movedEvents += 1;
       if (link.moveCheckScheduled) return;
@@ -246,6 +330,8 @@ export class ClusterSubscriber implements NotificationListener {
       const recovered = link.everConnected && !link.connected;
       link.connected = true;
       link.everConnected = true;
+      link.silent = false;
+      hear(link);
       if (!recovered || link.retired) return;
       link.changes += 1;
       this.#moveAll(link, false);
@@ -259,8 +345,62 @@ export class ClusterSubscriber implements NotificationListener {
     connection.on('close', lost);
     connection.on('end', lost);
     connection.on('error', () => {});
+    if (this.#heartbeatMs > 0) {
+      link.heartbeat = setInterval(() => this.#beat(link), Math.max(1, Math.floor(this.#heartbeatMs / 2)));
+      link.heartbeat.unref();
+    }
     this.#links.set(nodeKey, link);
     return link;
+  }
+
+  /**
+   * The heartbeat of one link, every `heartbeatMs / 2`: a connection quiet for `heartbeatMs` gets
+   * a `PING`; one that has said nothing at all `heartbeatMs` after it is taken as lost.
+   */
+  #beat(link: NodeLink): void {
+    if (link.retired || this.#closed) {
+      stopHeartbeat(link);
+      return;
+    }
+    // Not connected: ioredis reconnects, and `ready` or the lost connection decides.
+    if (!link.connected || link.channels.size === 0) {
+      link.probe = undefined;
+      return;
+    }
+    const now = performance.now();
+    const probe = link.probe;
+    if (probe !== undefined && link.heard !== probe.heard) link.probe = undefined;
+    else if (probe !== undefined) {
+      if (now - probe.sentAt < this.#heartbeatMs) return;
+      // Replies that already reached this process are read first (`setImmediate` runs after the
+      // event loop polled the sockets): a process too busy to read them is not a silent node.
+      setImmediate(() => {
+        if (link.probe === probe && link.heard === probe.heard && link.connected && !link.retired) {
+          this.#silent(link);
+        }
+      });
+      return;
+    }
+    if (now - link.heardAt < this.#heartbeatMs) return;
+    link.probe = { heard: link.heard, sentAt: now };
+    // ioredis allows PING in subscriber mode; its reply is matched to it in order.
+    link.connection.ping().then(
+      () => hear(link),
+      () => {},
+    );
+  }
+
+  /**
+   * Nothing heard from the node, not even an answer to `PING`: closing the socket makes ioredis
+   * report the connection lost (the channels move, or end when there is no grace; see `lost`)
+   * and reconnect, so a node that answers again is used again.
+   */
+  #silent(link: NodeLink): void {
+    link.probe = undefined;
+    link.silent = true;
+    link.connection.stream?.destroy();
+    // The Cluster client is not told either: once a replica took over, its map should say so.
+    this.#cluster.refreshSlotsCache();
   }
 
   /**
@@ -285,6 +425,7 @@ export class ClusterSubscriber implements NotificationListener {
     if (link.channels.size > 0 || this.#links.get(link.nodeKey) !== link) return false;
     this.#links.delete(link.nodeKey);
     link.retired = true;
+    stopHeartbeat(link);
     link.connection.disconnect();
     return true;
   }
@@ -293,6 +434,7 @@ export class ClusterSubscriber implements NotificationListener {
   #retire(link: NodeLink): void {
     if (this.#links.get(link.nodeKey) === link) this.#links.delete(link.nodeKey);
     link.retired = true;
+    stopHeartbeat(link);
     const names = [...link.channels];
     for (const name of names) this.#move(name);
     // Once every channel is routed elsewhere, the old connection goes (see `#leave`).
@@ -346,6 +488,18 @@ export class ClusterSubscriber implements NotificationListener {
   #closeAll(reason: StoreCloseReason): void {
     for (const channel of [...this.#channels.values()]) channel.close(reason);
   }
+}
+
+/** The node said something on `link`'s connection. */
+function hear(link: NodeLink): void {
+  link.heard += 1;
+  link.heardAt = performance.now();
+}
+
+function stopHeartbeat(link: NodeLink): void {
+  clearInterval(link.heartbeat);
+  link.heartbeat = undefined;
+  link.probe = undefined;
 }
 
 /** The shard channels ioredis counts as subscribed on `connection`. */

@@ -62,10 +62,10 @@ export class RedisStore implements EventStore {
 
   constructor(options: RedisStoreOptions) {
     this.options = resolveOptions(options);
-    const { client, commandTimeoutMs, resubscribeGraceMs, pubSub } = this.options;
+    const { client, commandTimeoutMs, resubscribeGraceMs, pubSubHeartbeatMs, pubSub } = this.options;
     this.#subscriber =
       pubSub === 'sharded' && client.isCluster
-        ? new ClusterSubscriber(client as Cluster, commandTimeoutMs, resubscribeGraceMs)
+        ? new ClusterSubscriber(client as Cluster, commandTimeoutMs, resubscribeGraceMs, pubSubHeartbeatMs)
         : new SharedSubscriber(client, commandTimeoutMs, resubscribeGraceMs, pubSub === 'sharded');
     this.#appendScript = pubSub === 'sharded' ? shardedAppendScript : appendScript;
     this.#host = {
