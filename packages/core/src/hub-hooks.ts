@@ -41,6 +41,8 @@ export type DisconnectReason =
   | 'epoch-changed'
   | 'max-connection-time'
   | 'hub-closed'
+  /** The adapter's server is shutting down (`SseStreamResponse.end()`, e.g. Fastify's `close()`). */
+  | 'server-closed'
   | 'stream-ended'
   /** The endpoint's `filter` threw for this connection; see `onError`. */
   | 'user-code-error'

@@ -17,7 +17,7 @@ import {
   ResumableSseError,
   type SseEndpoint,
   type SseEndpointOptions,
-  type SseSink,
+  type SseStreamResponse,
 } from '@resumable-sse/core';
 import { toSseRequest, toSseSink } from '@resumable-sse/core/node';
 import type {
@@ -77,11 +77,11 @@ const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub })
     if (options !== undefined) endpointFor(options);
   });
   // Open streams would hold `fastify.close()` forever: end them (clients resume elsewhere). A
-  // client that stopped reading is dropped by core once its connection notices the end (on its
-  // next heartbeat) and its unsent bytes did not drain within `drainGraceMs`.
-  const open = new Set<SseSink>();
+  // client that stopped reading is dropped once its unsent bytes did not drain within
+  // `drainGraceMs`.
+  const open = new Set<SseStreamResponse>();
   fastify.addHook('preClose', async () => {
-    for (const sink of open) sink.end();
+    for (const plan of open) plan.end();
   });
 
   fastify.decorateReply('sse', async function sse(this: FastifyReply, options: SseReplyOptions) {
@@ -95,10 +95,9 @@ const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub })
     }
     this.raw.writeHead(plan.status);
     this.raw.flushHeaders();
-    const sink = toSseSink(this.raw);
-    open.add(sink);
+    open.add(plan);
     // `pipe` never rejects and ends the response itself when the connection is over.
-    await plan.pipe(sink).finally(() => open.delete(sink));
+    await plan.pipe(toSseSink(this.raw)).finally(() => open.delete(plan));
     return this;
   });
 };

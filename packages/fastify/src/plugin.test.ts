@@ -1,6 +1,12 @@
 /** Fastify specifics: the plugin's encapsulation and `fastify.close()` with streams open. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHub, type Hub, isResumableSseError, memoryStore } from '@resumable-sse/core';
+import {
+  createHub,
+  type DisconnectReason,
+  type Hub,
+  isResumableSseError,
+  memoryStore,
+} from '@resumable-sse/core';
 import { openHttp2Sse, openSse } from '@resumable-sse/testkit/http';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,29 +103,40 @@ describe('resumableSse plugin', () => {
     expect(hub.stats().connections).toBe(0);
   });
 
-  it('close() does not hang on a client that stopped reading: its socket is dropped after drainGraceMs', async () => {
-    const hub = newHub();
-    const app = Fastify();
-    await app.register(resumableSse, { hub });
-    // A mark above the backlog: the stalled client is only behind, never a slow consumer.
-    const options = { stream: 'feed', heartbeatMs: 100, highWaterMarkBytes: 64 << 20, drainGraceMs: 300 };
-    app.get('/stream', sseRoute(options));
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const stalled = await openSse(`${base}/stream`, { keepDataChars: 8 });
-    cleanups.push(() => stalled.close());
-    await stalled.waitForCaughtUp();
-    stalled.pause();
-    // Far more than loopback's socket buffers take from a client that does not read.
-    await hub.publishBatch(
-      'feed',
-      Array.from({ length: 8 }, () => ({ data: 'x'.repeat(2 << 20) })),
-    );
-    await sleep(50);
-    const started = performance.now();
-    await app.close();
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect(hub.stats().connections).toBe(0);
-  });
+  it.each([100, 0])(
+    'close() does not hang on a client that stopped reading (heartbeatMs %i): its socket is dropped after drainGraceMs',
+    async (heartbeatMs) => {
+      const disconnects: DisconnectReason[] = [];
+      const store = memoryStore();
+      const hub = createHub({ store, hooks: { onDisconnect: ({ reason }) => disconnects.push(reason) } });
+      cleanups.push(
+        () => store.close(),
+        () => hub.close(),
+      );
+      const app = Fastify();
+      await app.register(resumableSse, { hub });
+      // A mark above the backlog: the stalled client is only behind, never a slow consumer.
+      const options = { stream: 'feed', heartbeatMs, highWaterMarkBytes: 64 << 20, drainGraceMs: 300 };
+      app.get('/stream', sseRoute(options));
+      const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const stalled = await openSse(`${base}/stream`, { keepDataChars: 8 });
+      cleanups.push(() => stalled.close());
+      await stalled.waitForCaughtUp();
+      stalled.pause();
+      // Far more than loopback's socket buffers take from a client that does not read.
+      await hub.publishBatch(
+        'feed',
+        Array.from({ length: 8 }, () => ({ data: 'x'.repeat(2 << 20) })),
+      );
+      await sleep(50);
+      const started = performance.now();
+      const closed = await Promise.race([app.close().then(() => true), sleep(5_000).then(() => false)]);
+      expect(closed, 'app.close() finished').toBe(true);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(hub.stats().connections).toBe(0);
+      expect(disconnects).toEqual(['server-closed']);
+    },
+  );
 });
 
 /** A heartbeat event's `data`, counting its calls and the distinct ticks they were for. */

@@ -94,6 +94,16 @@ describe('createSseEndpoint', () => {
     expect(() => endpoint({ heartbeatMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => endpoint({ retry: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => endpoint({ drainGraceMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    // Past 2³¹ − 1 ms a Node timer fires after 1 ms: the grace would drop every stalled socket at once.
+    for (const name of ['drainGraceMs', 'heartbeatMs'] as const) {
+      expect(() => endpoint({ [name]: 2 ** 31 }), name).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_OPTION',
+          message: expect.stringContaining('to 2147483647'),
+        }),
+      );
+      expect(() => endpoint({ [name]: 2 ** 31 - 1 }), name).not.toThrow();
+    }
     expect(() => endpoint({ initial: { last: -2 } })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );

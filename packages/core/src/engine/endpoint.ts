@@ -35,7 +35,7 @@ const DEFAULTS = {
   highWaterMarkBytes: 1_048_576,
   futureGraceMs: 1_000,
   replayPageSize: 256,
-  drainGraceMs: 10_000,
+  drainGraceMs: 30_000,
 } as const;
 
 export function createSseEndpoint<Req>(hub: EngineHost, options: SseEndpointOptions<Req>): SseEndpoint<Req> {
@@ -184,6 +184,8 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
   readonly signal: AbortSignal;
   readonly #hub: EngineHost;
   readonly #session: SessionSettings;
+  #replay: ReplaySession | undefined;
+  #endRequested = false;
 
   constructor(
     hub: EngineHost,
@@ -232,7 +234,16 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
   }
 
   pipe(sink: SseSink): Promise<void> {
-    return new ReplaySession(this.#hub, sink, this).run();
+    const replay = new ReplaySession(this.#hub, sink, this);
+    this.#replay = replay;
+    const done = replay.run();
+    if (this.#endRequested) replay.serverClosed();
+    return done;
+  }
+
+  end(): void {
+    this.#endRequested = true;
+    this.#replay?.serverClosed();
   }
 }
 
@@ -335,12 +346,12 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
   const futureGraceMs = options.futureGraceMs ?? DEFAULTS.futureGraceMs;
   const replayPageSize = options.replayPageSize ?? DEFAULTS.replayPageSize;
   const drainGraceMs = options.drainGraceMs ?? DEFAULTS.drainGraceMs;
-  assertWhole('heartbeatMs', heartbeatMs, 0);
+  assertWhole('heartbeatMs', heartbeatMs, 0, MAX_TIMER_MS);
   if (retry !== false) assertWhole('retry', retry, 0);
   assertWhole('highWaterMarkBytes', highWaterMarkBytes, 1);
   assertWhole('futureGraceMs', futureGraceMs, 0);
   assertWhole('replayPageSize', replayPageSize, 1);
-  assertWhole('drainGraceMs', drainGraceMs, 1);
+  assertWhole('drainGraceMs', drainGraceMs, 1, MAX_TIMER_MS);
   if (options.maxConnectionMs !== undefined) assertWhole('maxConnectionMs', options.maxConnectionMs, 1);
   if (options.stream === undefined) {
     throw new ResumableSseError(
@@ -375,11 +386,15 @@ function validateOptions<Req>(options: SseEndpointOptions<Req>) {
   };
 }
 
-function assertWhole(name: string, value: unknown, min: number): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+/** The longest delay a Node timer takes; a longer one fires after 1 ms instead. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function assertWhole(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
     throw new ResumableSseError(
       'INVALID_OPTION',
-      `Option ${name} must be a whole number ≥ ${min}, got ${String(value)}`,
+      `Option ${name} must be a whole number ${range}, got ${String(value)}`,
     );
   }
 }

@@ -274,6 +274,11 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     this.#close('hub-closed');
   }
 
+  /** The adapter's server is shutting down: end this connection; the client resumes elsewhere. */
+  serverClosed(): void {
+    this.#close('server-closed');
+  }
+
   /** Resolves when the connection is over. Never rejects. */
   async run(): Promise<void> {
     const { signal, stream } = this.#options;

@@ -67,6 +67,12 @@ export interface SseStreamResponse {
   readonly headers: Readonly<Record<string, string>>;
   /** Writes the stream into the sink until the client leaves or the stream ends. */
   pipe(sink: SseSink): Promise<void>;
+  /**
+   * Ends the connection as a server shutting down does (`server-closed`): what is queued is sent,
+   * within `drainGraceMs` for a client that stopped reading, and the client resumes elsewhere.
+   * Before `pipe`, the connection ends as soon as it starts.
+   */
+  end(): void;
 }
 
 export type SseResponsePlan = SsePlainResponse | SseStreamResponse;
