@@ -13,24 +13,36 @@ export function endWithinGrace(sink: SseSink, graceMs: number): void {
   sink.end();
   // Nearly every end leaves nothing unsent: only a stalled client pays for a timer.
   if (sink.abort === undefined || !(sink.bufferedBytes > 0)) return;
-  new DrainWatch(sink, graceMs);
+  new DrainWatch(sink, graceMs, () => sink.abort?.());
 }
 
-/** Looks once per grace: a timer per stalled connection, not one per tick. */
-class DrainWatch {
+/**
+ * Calls `onStalled` once what `sink` has unsent made no progress for a whole `graceMs`; gives up
+ * watching once nothing is unsent, or on `stop()`. Looks once per grace: a timer per stalled
+ * connection, not one per tick.
+ */
+export class DrainWatch {
   readonly #sink: SseSink;
   readonly #graceMs: number;
+  readonly #onStalled: () => void;
   #unsent: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(sink: SseSink, graceMs: number) {
+  constructor(sink: SseSink, graceMs: number, onStalled: () => void) {
     this.#sink = sink;
     this.#graceMs = graceMs;
+    this.#onStalled = onStalled;
     this.#unsent = sink.bufferedBytes;
     this.#schedule();
   }
 
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   #schedule(): void {
-    const timer = setTimeout(() => {
+    this.#timer = setTimeout(() => {
       try {
         this.#check();
       } catch {
@@ -38,18 +50,19 @@ class DrainWatch {
       }
     }, this.#graceMs);
     // The socket keeps the process alive while it matters; this timer must not on its own.
-    timer.unref?.();
+    this.#timer.unref?.();
   }
 
   #check(): void {
+    this.#timer = undefined;
     const unsent = this.#sink.bufferedBytes;
     // Sent, or the connection is gone: nothing left to guard.
-    if (!(unsent > 0)) return;
+    if (!(unsent > 0) || (this.#sink.closed && this.#sink.abort === undefined)) return;
     if (unsent < this.#unsent) {
       this.#unsent = unsent;
       this.#schedule();
       return;
     }
-    this.#sink.abort?.();
+    this.#onStalled();
   }
 }

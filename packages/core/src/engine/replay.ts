@@ -26,7 +26,7 @@ import { eventTag } from '../protocol/event-tag.ts';
 import type { EventStore, LiveEvent, StoreCloseReason, StoredEvent } from '../store/types.ts';
 import type { ChannelListener, LiveRun } from './channel.ts';
 import type { EndedStreamEvent } from './completion.ts';
-import { endWithinGrace } from './drain-grace.ts';
+import { DrainWatch, endWithinGrace } from './drain-grace.ts';
 import type { Beating } from './heartbeat-scheduler.ts';
 import type { EngineHost, TrackedConnection } from './host.ts';
 import { readForReplay } from './replay-reads.ts';
@@ -371,7 +371,11 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
         if (outcome === 'stop') return;
         if (outcome === 'skipped') continue;
         this.#replayed++;
-        if (outcome === 'full') await this.#sink.drain();
+        if (outcome === 'full') {
+          const watch = this.#watchDrain();
+          await this.#sink.drain();
+          watch.stop();
+        }
         if (this.#isClosed()) return;
       }
       if (page.length >= replayPageSize) continue;
@@ -424,7 +428,11 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       if (outcome === 'stop') return true;
       if (outcome === 'skipped') continue;
       this.#replayed++;
-      if (outcome === 'full') await this.#sink.drain();
+      if (outcome === 'full') {
+        const watch = this.#watchDrain();
+        await this.#sink.drain();
+        watch.stop();
+      }
       if (this.#isClosed()) return true;
     }
   }
@@ -738,6 +746,18 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
       return false;
     }
     return (now ?? Date.now()) - this.#excusedSince >= this.#options.drainGraceMs;
+  }
+
+  /**
+   * Replay's backpressure: waits for the transport to take what was written, but not for ever. A
+   * client whose socket took nothing for `drainGraceMs` has stopped reading, and is cut as a slow
+   * consumer, as one that falls behind live is: else a client could ask for a replay, never read,
+   * and hold its socket and the kernel's buffers for as long as it liked. (Closing releases the
+   * sink's drain waiters, so the wait ends either way.) Awaited at the call site, so a drain
+   * resumes the replay in as few ticks as before.
+   */
+  #watchDrain(): DrainWatch {
+    return new DrainWatch(this.#sink, this.#options.drainGraceMs, () => this.#close('slow-consumer'));
   }
 
   /** A method, not a field read: state changes across awaits, which narrowing cannot see. */

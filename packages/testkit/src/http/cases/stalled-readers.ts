@@ -42,17 +42,19 @@ export function stalledReaderCases<Req>(ctx: SuiteContext<Req>): void {
     const served = await ctx.serve({
       hooks: record.hooks,
       maxEvents: 100,
-      endpoint: { heartbeatMs: 0, drainGraceMs: DRAIN_GRACE_MS },
+      // A mark above the backlog: the stalled reader is not a slow consumer, only behind the end.
+      endpoint: { heartbeatMs: 0, highWaterMarkBytes: 64 * MiB, drainGraceMs: DRAIN_GRACE_MS },
     });
     const [first] = await served.publish(1);
+    // Live from now: what is published next queues unsent behind a client that never reads.
+    neverReads(served.url, {});
+    await waitUntil(() => record.caughtUps.length === 1, 'the stalled connection to go live');
+    const readers = await Promise.all(
+      [1, 2].map(() => ctx.open(served.url, { ...KEEP, headers: { 'last-event-id': first!.id } })),
+    );
+    await Promise.all(readers.map((reader) => reader.waitForCaughtUp()));
     await served.publish(BACKLOG.events, { pad: BACKLOG.pad });
-    const resume = { 'last-event-id': first!.id };
-    neverReads(served.url, resume);
-    await waitUntil(() => record.connects.length === 1, 'the stalled connection');
-    const readers = await Promise.all([1, 2].map(() => ctx.open(served.url, { ...KEEP, headers: resume })));
-    await Promise.all(readers.map((reader) => reader.waitForCaughtUp(20_000)));
-    // The stalled one is still replaying, waiting for a socket that takes nothing.
-    expect(record.caughtUps).toHaveLength(2);
+    await waitForEach(readers, BACKLOG.events, 20_000);
 
     await served.hub.close();
     await Promise.all(readers.map((reader) => reader.waitForEnd()));
@@ -66,6 +68,33 @@ export function stalledReaderCases<Req>(ctx: SuiteContext<Req>): void {
       DROPPED_WITHIN_MS,
     );
     expect(record.disconnects).toEqual(['hub-closed', 'hub-closed', 'hub-closed']);
+  }, 30_000);
+
+  it('a reader that never reads its replay is cut as a slow consumer drainGraceMs later; readers replaying beside it get everything', async () => {
+    const record = recordHooks();
+    const served = await ctx.serve({
+      hooks: record.hooks,
+      maxEvents: 100,
+      endpoint: { heartbeatMs: 0, drainGraceMs: DRAIN_GRACE_MS },
+    });
+    const [first] = await served.publish(1);
+    await served.publish(BACKLOG.events, { pad: BACKLOG.pad });
+    const resume = { 'last-event-id': first!.id };
+    neverReads(served.url, resume);
+    await waitUntil(() => record.connects.length === 1, 'the stalled connection');
+    const readers = await Promise.all([1, 2].map(() => ctx.open(served.url, { ...KEEP, headers: resume })));
+    await Promise.all(readers.map((reader) => reader.waitForCaughtUp(20_000)));
+    for (const reader of readers) expect(dataOf(reader.appEvents)).toEqual(numbers(2, 1 + BACKLOG.events));
+    // The hub stays open: only the connection that stopped reading goes.
+    await waitUntil(
+      async () => (await served.server.connections()) === readers.length,
+      'the stalled socket to be dropped',
+      DROPPED_WITHIN_MS,
+    );
+    expect(record.disconnects).toEqual(['slow-consumer']);
+    expect(record.caughtUps).toHaveLength(2);
+    await served.publish(1);
+    await waitForEach(readers, BACKLOG.events + 1);
   }, 30_000);
 
   it('a reader that never reads is dropped drainGraceMs after its maxConnectionMs; a reader that reads ends cleanly', async () => {
