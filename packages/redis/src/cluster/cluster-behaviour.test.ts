@@ -3,54 +3,25 @@
  * subscriptions follow their slot through a reshard and a failover, and `waitForReplicas` makes an
  * append wait for a replica (and fail, stored but unconfirmed, when none answers).
  */
-import { type RedisClusterHandle, startRedisCluster } from '@resumable-sse/testkit/redis-cluster';
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keySlot } from '../key-slot.ts';
-import { type RedisStore, redisStore } from '../redis-store.ts';
+import type { RedisStoreOptions } from '../options.ts';
+import type { RedisStore } from '../redis-store.ts';
+import { streamWhere, useRedisCluster } from '../test-support/cluster-fixture.ts';
 import { Recorder, range } from '../test-support/recorder.ts';
 import { startReplyHoldingProxy } from '../test-support/reply-holding-proxy.ts';
 import { sleep, waitFor } from '../test-support/wait.ts';
 
-let cluster: RedisClusterHandle;
-const clients: Cluster[] = [];
-const stores: RedisStore[] = [];
+const fixture = useRedisCluster();
 
-function connect(): Cluster {
-  const client = new Cluster([...cluster.startupNodes]);
-  client.on('error', () => {});
-  clients.push(client);
-  return client;
-}
-
-function store(options: Omit<Parameters<typeof redisStore>[0], 'client'> = {}): RedisStore {
-  const created = redisStore({ client: connect(), resubscribeGraceMs: 15_000, ...options });
-  stores.push(created);
-  return created;
-}
-
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-}, 60_000);
-
-afterAll(async () => {
-  for (const created of stores) await created.close();
-  for (const client of clients) client.disconnect();
-  await cluster?.stop();
-});
-
-/** A stream name whose slot satisfies `wanted` (names are cheap; slots are what tests need). */
-function streamWhere(label: string, wanted: (slot: number) => boolean): string {
-  for (let index = 0; ; index += 1) {
-    const name = `${label}-${index}`;
-    if (wanted(keySlot(`rsse:{${name}}:live`))) return name;
-  }
+function store(options: Omit<RedisStoreOptions, 'client'> = {}): RedisStore {
+  return fixture.store({ resubscribeGraceMs: 15_000, ...options });
 }
 
 async function publishCounters(): Promise<Map<number, { publish: number; shard: number }>> {
   const counters = new Map<number, { publish: number; shard: number }>();
-  for (const port of cluster.ports) {
-    const info = await cluster.command(port, 'CLUSTER', 'INFO');
+  for (const port of fixture.cluster.ports) {
+    const info = await fixture.cluster.command(port, 'CLUSTER', 'INFO');
     const read = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? 0);
     counters.set(port, {
       publish: read('cluster_stats_messages_publish_received'),
@@ -71,7 +42,7 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
       'ünï{cödé}',
       '{{nested}}',
     ];
-    for (const key of keys) expect(keySlot(key), key).toBe(await cluster.slotOf(key));
+    for (const key of keys) expect(keySlot(key), key).toBe(await fixture.cluster.slotOf(key));
   });
 
   it('keeps sharded notifications on the stream’s shard; classic ones reach every node', async () => {
@@ -102,7 +73,7 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
       }
       reach[pubSub] = { publish, shard, nodes };
       figures.push(
-        `${pubSub}: ${appends} appends → ${publish + shard} notifications received over the cluster bus by ${nodes} of ${cluster.ports.length} nodes`,
+        `${pubSub}: ${appends} appends → ${publish + shard} notifications received over the cluster bus by ${nodes} of ${fixture.cluster.ports.length} nodes`,
       );
       subscription.unsubscribe();
     }
@@ -114,18 +85,9 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
   });
 
   it('delivers live with an ioredis keyPrefix on the Cluster client', async () => {
-    const prefixed = () => {
-      const client = new Cluster([...cluster.startupNodes], {
-        keyPrefix: 'app:',
-        redisOptions: { keyPrefix: 'app:' },
-      });
-      client.on('error', () => {});
-      clients.push(client);
-      return client;
-    };
-    const writer = redisStore({ client: prefixed() });
-    const reader = redisStore({ client: prefixed() });
-    stores.push(writer, reader);
+    const prefixed = () => fixture.connect({ keyPrefix: 'app:', redisOptions: { keyPrefix: 'app:' } });
+    const writer = fixture.store({}, prefixed());
+    const reader = fixture.store({}, prefixed());
     const recorder = new Recorder();
     await reader.subscribe('prefixed', recorder).ready;
     await writer.append('prefixed', [{ data: 'a' }, { data: 'b' }]);
@@ -134,10 +96,10 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
   });
 
   it('live subscribers follow their slots through a reshard and a failover without loss', async () => {
-    const masters = (await cluster.nodes()).filter((node) => node.role === 'master').map((node) => node.port);
+    const masters = await fixture.masters();
     const [reshardFrom, reshardTo, failing] = masters as [number, number, number];
-    const moving = new Set(await cluster.lowestSlots(reshardFrom, 64));
-    const failingNode = (await cluster.nodes()).find((node) => node.port === failing)!;
+    const moving = new Set(await fixture.cluster.lowestSlots(reshardFrom, 64));
+    const failingNode = (await fixture.cluster.nodes()).find((node) => node.port === failing)!;
     const onFailing = (slot: number) => failingNode.slots.some(([from, to]) => slot >= from && slot <= to);
     const streams = [
       streamWhere('moves-a', (slot) => moving.has(slot)),
@@ -171,9 +133,9 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
       }
     })();
     while (appended < 60) await sleep(10);
-    await cluster.reshard(reshardFrom, reshardTo, moving.size);
+    await fixture.cluster.reshard(reshardFrom, reshardTo, moving.size);
     while (appended < 150) await sleep(10);
-    const promoted = await cluster.failover(failing);
+    const promoted = await fixture.cluster.failover(failing);
     await writing;
     for (const recorder of recorders) await recorder.waitForEvents(total, 15_000);
 
@@ -183,27 +145,24 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
     }
     // The moves really happened under the streams.
     const movedSlot = keySlot(`rsse:{${streams[0]}}:live`);
-    expect(await cluster.ownerOf(movedSlot)).toBe(reshardTo);
-    expect(await cluster.ownerOf(keySlot(`rsse:{${streams[2]}}:live`))).toBe(promoted);
+    expect(await fixture.cluster.ownerOf(movedSlot)).toBe(reshardTo);
+    expect(await fixture.cluster.ownerOf(keySlot(`rsse:{${streams[2]}}:live`))).toBe(promoted);
   }, 60_000);
 
   it('a channel whose slot leaves its node just after SSUBSCRIBE was answered still hears every append', async () => {
-    const masters = (await cluster.nodes()).filter((node) => node.role === 'master').map((node) => node.port);
+    const masters = await fixture.masters();
     const [from, to] = masters as [number, number];
-    const [slot] = await cluster.lowestSlots(from, 1);
+    const [slot] = await fixture.cluster.lowestSlots(from, 1);
     const stream = streamWhere('answered-then-moved', (candidate) => candidate === slot);
     // The reader reaches the node through a proxy (a NAT mapping, as behind Docker or a cloud
     // gateway), which makes the node's SSUBSCRIBE reply and its later unsolicited `sunsubscribe`
     // (the slot left) arrive in one read, as they do when a reshard starts under load.
     const proxy = await startReplyHoldingProxy(from);
     try {
-      const client = new Cluster([...cluster.startupNodes], {
-        natMap: { [`${cluster.host}:${from}`]: { host: cluster.host, port: proxy.port } },
-      });
-      client.on('error', () => {});
-      clients.push(client);
-      const reader = redisStore({ client, commandTimeoutMs: 30_000, resubscribeGraceMs: 15_000 });
-      stores.push(reader);
+      const reader = fixture.store(
+        { commandTimeoutMs: 30_000, resubscribeGraceMs: 15_000 },
+        fixture.connect(fixture.through(from, proxy.port)),
+      );
       const writer = store();
 
       proxy.holdAfter('ssubscribe');
@@ -214,8 +173,8 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
         () => `node ${from} never answered SSUBSCRIBE through the proxy`,
         10_000,
       );
-      await cluster.reshard(from, to, 1);
-      expect(await cluster.ownerOf(slot!)).toBe(to);
+      await fixture.cluster.reshard(from, to, 1);
+      expect(await fixture.cluster.ownerOf(slot!)).toBe(to);
       await waitFor(
         () => proxy.held().includes('sunsubscribe'),
         () => `node ${from} did not drop the channel when its slot left`,
@@ -237,10 +196,12 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
   it('waitForReplicas: an append waits for a replica, and fails (stored, unconfirmed) when none answers', async () => {
     const stream = 'durable';
     const slot = keySlot(`rsse:{${stream}}:log`);
-    const masterPort = await cluster.ownerOf(slot);
-    const master = (await cluster.nodes()).find((node) => node.port === masterPort)!;
-    const replica = (await cluster.nodes()).find((node) => node.masterId === master.id && !node.failed)!;
-    const replicaServer = cluster.servers[cluster.ports.indexOf(replica.port)]!;
+    const masterPort = await fixture.cluster.ownerOf(slot);
+    const master = (await fixture.cluster.nodes()).find((node) => node.port === masterPort)!;
+    const replica = (await fixture.cluster.nodes()).find(
+      (node) => node.masterId === master.id && !node.failed,
+    )!;
+    const replicaServer = fixture.cluster.servers[fixture.cluster.ports.indexOf(replica.port)]!;
     const durable = store({ waitForReplicas: 1, replicaWaitTimeoutMs: 300 });
     const plain = store();
 
@@ -259,6 +220,6 @@ describe('on a six-node cluster (three masters, three replicas)', () => {
     // The master kept it: the retry is recognised, and now confirmed.
     const [retry] = await durable.append(stream, [{ data: 'three', idempotencyKey: 'k3' }]);
     expect(retry).toMatchObject({ offset: 3, duplicate: true });
-    await cluster.waitHealthy();
+    await fixture.cluster.waitHealthy();
   }, 30_000);
 });

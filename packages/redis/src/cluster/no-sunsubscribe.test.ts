@@ -6,68 +6,34 @@
  * connection lands on the wrong command — a channel subscribed afterwards can end up recorded on
  * a node that does not deliver it. Channels that leave a link stay subscribed there, ignored.
  */
-import { type RedisClusterHandle, startRedisCluster } from '@resumable-sse/testkit/redis-cluster';
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keySlot } from '../key-slot.ts';
-import { type RedisStore, redisStore } from '../redis-store.ts';
+import { describe, expect, it } from 'vitest';
+import { streamWhere, useRedisCluster } from '../test-support/cluster-fixture.ts';
 import { Recorder } from '../test-support/recorder.ts';
 import { startReplyHoldingProxy } from '../test-support/reply-holding-proxy.ts';
 import { sleep, waitFor } from '../test-support/wait.ts';
 
-let cluster: RedisClusterHandle;
-const clients: Cluster[] = [];
-const stores: RedisStore[] = [];
-
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-}, 60_000);
-
-afterAll(async () => {
-  for (const created of stores) await created.close();
-  for (const client of clients) client.disconnect();
-  await cluster?.stop();
-});
-
-function streamWhere(label: string, wanted: (slot: number) => boolean): string {
-  for (let index = 0; ; index += 1) {
-    const name = `${label}-${index}`;
-    if (wanted(keySlot(`rsse:{${name}}:live`))) return name;
-  }
-}
-
-function plainStore(): RedisStore {
-  const client = new Cluster([...cluster.startupNodes]);
-  client.on('error', () => {});
-  clients.push(client);
-  const created = redisStore({ client });
-  stores.push(created);
-  return created;
-}
+const fixture = useRedisCluster();
 
 async function viaProxy(from: number) {
   const proxy = await startReplyHoldingProxy(from);
-  const client = new Cluster([...cluster.startupNodes], {
-    natMap: { [`${cluster.host}:${from}`]: { host: cluster.host, port: proxy.port } },
-  });
-  client.on('error', () => {});
-  clients.push(client);
-  const reader = redisStore({ client, commandTimeoutMs: 30_000, resubscribeGraceMs: 15_000 });
-  stores.push(reader);
+  const reader = fixture.store(
+    { commandTimeoutMs: 30_000, resubscribeGraceMs: 15_000 },
+    fixture.connect(fixture.through(from, proxy.port)),
+  );
   return { proxy, reader };
 }
 
 describe('through a proxy in front of one master', () => {
   it('channels unsubscribed while their slots leave send no SUNSUBSCRIBE, and every channel subscribed next hears its appends', async () => {
-    const masters = (await cluster.nodes()).filter((node) => node.role === 'master').map((node) => node.port);
+    const masters = await fixture.masters();
     const [from, to] = masters as [number, number];
-    const slots = await cluster.lowestSlots(from, 200);
+    const slots = await fixture.cluster.lowestSlots(from, 200);
     const leaving = streamWhere('shift-leaving', (slot) => slot === slots[0]); // unsubscribed as its slot leaves
     const late = streamWhere('shift-late', (slot) => slot === slots[1]); // its slot leaves too; subscribed after
     const keeper = streamWhere('shift-keeper', (slot) => slot === slots[150]); // keeps the link open
     const next = streamWhere('shift-next', (slot) => slot === slots[151]); // stays; subscribed after
     const { proxy, reader } = await viaProxy(from);
-    const writer = plainStore();
+    const writer = fixture.store();
     try {
       const keeperRecorder = new Recorder(keeper);
       await reader.subscribe(keeper, keeperRecorder).ready;
@@ -76,8 +42,8 @@ describe('through a proxy in front of one master', () => {
       await leavingSubscription.ready;
 
       leavingSubscription.unsubscribe();
-      await cluster.reshard(from, to, 2);
-      expect(await cluster.ownerOf(slots[1]!)).toBe(to);
+      await fixture.cluster.reshard(from, to, 2);
+      expect(await fixture.cluster.ownerOf(slots[1]!)).toBe(to);
       const nextRecorder = new Recorder(next);
       const lateRecorder = new Recorder(late);
       await Promise.all([

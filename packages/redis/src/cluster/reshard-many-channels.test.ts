@@ -3,47 +3,17 @@
  * channel must keep hearing appends, none may be closed, and the subscriber must not flood the
  * node with SSUBSCRIBE retries (each MOVED reply to one is reported as a 'moved' of the whole link).
  */
-import { type RedisClusterHandle, startRedisCluster } from '@resumable-sse/testkit/redis-cluster';
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keySlot } from '../key-slot.ts';
-import { type RedisStore, redisStore } from '../redis-store.ts';
+import { describe, expect, it } from 'vitest';
+import type { RedisStore } from '../redis-store.ts';
+import { streamWhere, useRedisCluster } from '../test-support/cluster-fixture.ts';
+import { clusterCommandCalls } from '../test-support/command-stats.ts';
 import { Recorder } from '../test-support/recorder.ts';
 import { sleep } from '../test-support/wait.ts';
 
-let cluster: RedisClusterHandle;
-const clients: Cluster[] = [];
-const stores: RedisStore[] = [];
-
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-}, 60_000);
-
-afterAll(async () => {
-  for (const created of stores) await created.close();
-  for (const client of clients) client.disconnect();
-  await cluster?.stop();
-});
+const fixture = useRedisCluster();
 
 function store(): RedisStore {
-  const client = new Cluster([...cluster.startupNodes]);
-  client.on('error', () => {});
-  clients.push(client);
-  const created = redisStore({ client, resubscribeGraceMs: 15_000 });
-  stores.push(created);
-  return created;
-}
-
-function streamOnSlot(label: string, slot: number): string {
-  for (let index = 0; ; index += 1) {
-    const name = `${label}-${index}`;
-    if (keySlot(`rsse:{${name}}:live`) === slot) return name;
-  }
-}
-
-async function calls(port: number, command: string): Promise<number> {
-  const info = await cluster.command(port, 'INFO', 'commandstats');
-  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+  return fixture.store({ resubscribeGraceMs: 15_000 });
 }
 
 describe('many channels on one link through a reshard', () => {
@@ -53,17 +23,17 @@ describe('many channels on one link through a reshard', () => {
   ])(
     '$moves moving + $stays staying channels, $slots slots resharded: every channel keeps hearing appends, none is closed, SSUBSCRIBE retries stay bounded',
     async ({ moves, stays, slots }) => {
-      const masters = (await cluster.nodes())
-        .filter((node) => node.role === 'master')
-        .map((node) => node.port);
+      const masters = await fixture.masters();
       const [from, to] = masters as [number, number];
-      const lowest = await cluster.lowestSlots(from, 200);
+      const lowest = await fixture.cluster.lowestSlots(from, 200);
       const moving = lowest.slice(0, slots);
       const movingStreams = moving
         .filter((_, index) => index % Math.floor(slots / moves) === 0)
         .slice(0, moves)
-        .map((slot) => streamOnSlot(`mv${slots}`, slot));
-      const stayingStreams = lowest.slice(100, 100 + stays).map((slot) => streamOnSlot(`st${slots}`, slot));
+        .map((slot) => streamWhere(`mv${slots}`, (candidate) => candidate === slot));
+      const stayingStreams = lowest
+        .slice(100, 100 + stays)
+        .map((slot) => streamWhere(`st${slots}`, (candidate) => candidate === slot));
       const streams = [...movingStreams, ...stayingStreams];
 
       const writer = store();
@@ -73,7 +43,7 @@ describe('many channels on one link through a reshard', () => {
       for (const stream of streams) await writer.append(stream, [{ data: 'before' }]);
       for (const recorder of recorders) await recorder.waitForEvents(1, 5_000);
 
-      const ssubscribeBefore = await calls(from, 'ssubscribe');
+      const ssubscribeBefore = await clusterCommandCalls(fixture.cluster, [from], 'ssubscribe');
       const started = Date.now();
       let sampling = true;
       const samples: string[] = [];
@@ -81,14 +51,16 @@ describe('many channels on one link through a reshard', () => {
         while (sampling) {
           await sleep(500);
           try {
-            samples.push(`${Date.now() - started}ms:${(await calls(from, 'ssubscribe')) - ssubscribeBefore}`);
+            samples.push(
+              `${Date.now() - started}ms:${(await clusterCommandCalls(fixture.cluster, [from], 'ssubscribe')) - ssubscribeBefore}`,
+            );
           } catch (error) {
             samples.push(`${Date.now() - started}ms:${String(error).slice(0, 60)}`);
           }
         }
       })();
       try {
-        await cluster.reshard(from, to, moving.length);
+        await fixture.cluster.reshard(from, to, moving.length);
       } finally {
         sampling = false;
         await sampler;
@@ -96,7 +68,8 @@ describe('many channels on one link through a reshard', () => {
       }
       const reshardMs = Date.now() - started;
       await sleep(1_000);
-      const ssubscribeDuring = (await calls(from, 'ssubscribe')) - ssubscribeBefore;
+      const ssubscribeDuring =
+        (await clusterCommandCalls(fixture.cluster, [from], 'ssubscribe')) - ssubscribeBefore;
       console.log(
         `${streams.length} channels (${movingStreams.length} moving) on node ${from}; reshard of ${moving.length} slots took ${reshardMs} ms; ${ssubscribeDuring} SSUBSCRIBE on the source node`,
       );

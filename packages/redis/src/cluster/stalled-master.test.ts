@@ -5,78 +5,35 @@
  * promoted replica and hear what is appended there while the old master is still frozen — and a
  * healthy, idle or busy, connection must never be taken for a silent one.
  */
-import {
-  type ClusterNode,
-  parseClusterNodes,
-  type RedisClusterHandle,
-  startRedisCluster,
-} from '@resumable-sse/testkit/redis-cluster';
-import { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ClusterNode, parseClusterNodes } from '@resumable-sse/testkit/redis-cluster';
+import { Redis } from 'ioredis';
+import { describe, expect, it, vi } from 'vitest';
 import { keySlot } from '../key-slot.ts';
-import { type RedisStore, redisStore } from '../redis-store.ts';
+import type { RedisStoreOptions } from '../options.ts';
+import type { RedisStore } from '../redis-store.ts';
+import { streamWhere, useRedisCluster } from '../test-support/cluster-fixture.ts';
+import { clusterCommandCalls } from '../test-support/command-stats.ts';
 import { Recorder, range } from '../test-support/recorder.ts';
 import { sleep } from '../test-support/wait.ts';
 
-let cluster: RedisClusterHandle;
-const clients: Cluster[] = [];
-const stores: RedisStore[] = [];
+const fixture = useRedisCluster({ nodeTimeoutMs: 1_000 });
 
-function connect(ports: readonly number[] = cluster.ports): Cluster {
-  const client = new Cluster(ports.map((port) => ({ host: cluster.host, port })));
-  client.on('error', () => {});
-  clients.push(client);
-  return client;
-}
-
-function store(
-  options: Omit<Parameters<typeof redisStore>[0], 'client'> = {},
-  ports?: readonly number[],
-): RedisStore {
-  const created = redisStore({ client: connect(ports), ...options });
-  stores.push(created);
-  return created;
-}
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({ nodeTimeoutMs: 1_000 });
-}, 60_000);
-
-afterAll(async () => {
-  for (const created of stores) await created.close();
-  for (const client of clients) client.disconnect();
-  await cluster?.stop();
-});
-
-function streamWhere(label: string, wanted: (slot: number) => boolean): string {
-  for (let index = 0; ; index += 1) {
-    const name = `${label}-${index}`;
-    if (wanted(keySlot(`rsse:{${name}}:live`))) return name;
-  }
+function store(options: Omit<RedisStoreOptions, 'client'> = {}, ports?: readonly number[]): RedisStore {
+  return fixture.store(options, fixture.connect({}, ports));
 }
 
 const serves = (node: ClusterNode, slot: number) =>
   node.slots.some(([from, to]) => slot >= from && slot <= to);
 
-/** How many `SSUBSCRIBE` each node has run so far. */
-async function ssubscribeCalls(ports: readonly number[]): Promise<number> {
-  let total = 0;
-  for (const port of ports) {
-    const stats = await cluster.command(port, 'INFO', 'commandstats');
-    total += Number(/cmdstat_ssubscribe:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-  }
-  return total;
-}
-
 /** A master and a replica of it that is in sync (right after the cluster was made, one may not be yet). */
 async function syncedShard(): Promise<{ master: ClusterNode; replica: ClusterNode }> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const view = await cluster.nodes();
+    const view = await fixture.cluster.nodes();
     for (const master of view.filter((node) => node.role === 'master' && !node.failed)) {
       const replica = view.find((node) => node.masterId === master.id && !node.failed);
       if (replica === undefined) continue;
-      const info = await cluster.command(replica.port, 'INFO', 'replication');
+      const info = await fixture.cluster.command(replica.port, 'INFO', 'replication');
       if (info.includes('master_link_status:up')) return { master, replica };
     }
     if (Date.now() > deadline) throw new Error('no master with a replica in sync');
@@ -89,7 +46,7 @@ describe('a master that stops answering (frozen, or cut off by a partition)', ()
     const { master, replica } = await syncedShard();
     const stream = streamWhere('frozen', (slot) => serves(master, slot));
     const slot = keySlot(`rsse:{${stream}}:live`);
-    const others = cluster.ports.filter((port) => port !== master.port);
+    const others = fixture.cluster.ports.filter((port) => port !== master.port);
 
     const reader = store({ resubscribeGraceMs: 15_000, pubSubHeartbeatMs: 500 });
     // The first events are on the replica before the master freezes: the promoted replica has them.
@@ -105,16 +62,16 @@ describe('a master that stops answering (frozen, or cut off by a partition)', ()
     await recorder.waitForEvents(2, 5_000);
     await ended.waitForEvents(2, 5_000);
 
-    const frozen = cluster.servers[cluster.ports.indexOf(master.port)]!;
+    const frozen = fixture.cluster.servers[fixture.cluster.ports.indexOf(master.port)]!;
     frozen.kill('SIGSTOP');
     const frozenAt = Date.now();
     try {
       // The replica takes over without its master's consent (it cannot give it).
       const promotedAt = Date.now();
       for (;;) {
-        await cluster.command(replica.port, 'CLUSTER', 'FAILOVER', 'FORCE').catch(() => {});
+        await fixture.cluster.command(replica.port, 'CLUSTER', 'FAILOVER', 'FORCE').catch(() => {});
         await sleep(200);
-        const seen = parseClusterNodes(await cluster.command(replica.port, 'CLUSTER', 'NODES'));
+        const seen = parseClusterNodes(await fixture.cluster.command(replica.port, 'CLUSTER', 'NODES'));
         const owner = seen.find((node) => node.role === 'master' && !node.failed && serves(node, slot));
         if (owner?.port === replica.port) break;
         if (Date.now() - promotedAt > 8_000) throw new Error(`replica ${replica.port} was not promoted`);
@@ -156,8 +113,8 @@ describe('a master that stops answering (frozen, or cut off by a partition)', ()
 
   it('a healthy connection, idle or flooded with notifications, is never moved', async () => {
     // Left over from the test above: wait until the thawed master rejoined as a replica.
-    await cluster.waitHealthy();
-    const view = await cluster.nodes();
+    await fixture.cluster.waitHealthy();
+    const view = await fixture.cluster.nodes();
     const master = view.find((node) => node.role === 'master')!;
     const stream = streamWhere('healthy', (slot) => serves(master, slot));
     const reader = store({ resubscribeGraceMs: 15_000, pubSubHeartbeatMs: 200 });
@@ -165,7 +122,7 @@ describe('a master that stops answering (frozen, or cut off by a partition)', ()
     const recorder = new Recorder(stream);
     const subscription = reader.subscribe(stream, recorder);
     await subscription.ready;
-    const subscribedBefore = await ssubscribeCalls(cluster.ports);
+    const subscribedBefore = await clusterCommandCalls(fixture.cluster, fixture.cluster.ports, 'ssubscribe');
 
     // Idle for many heartbeats: PINGs are answered.
     await sleep(1_500);
@@ -180,12 +137,14 @@ describe('a master that stops answering (frozen, or cut off by a partition)', ()
 
     expect(recorder.offsets).toEqual(range(1, total));
     expect(recorder.closes).toEqual([]);
-    expect(await ssubscribeCalls(cluster.ports)).toBe(subscribedBefore);
+    expect(await clusterCommandCalls(fixture.cluster, fixture.cluster.ports, 'ssubscribe')).toBe(
+      subscribedBefore,
+    );
     subscription.unsubscribe();
   }, 30_000);
 
   it('a process too busy to read a PING reply in time does not take the connection for a silent one', async () => {
-    const view = await cluster.nodes();
+    const view = await fixture.cluster.nodes();
     const master = view.find((node) => node.role === 'master')!;
     const stream = streamWhere('busy-process', (slot) => serves(master, slot));
     const heartbeatMs = 200;
@@ -194,7 +153,7 @@ describe('a master that stops answering (frozen, or cut off by a partition)', ()
     const recorder = new Recorder(stream);
     const subscription = reader.subscribe(stream, recorder);
     await subscription.ready;
-    const subscribedBefore = await ssubscribeCalls(cluster.ports);
+    const subscribedBefore = await clusterCommandCalls(fixture.cluster, fixture.cluster.ports, 'ssubscribe');
 
     // Right after each PING is sent, the process is blocked for longer than the heartbeat: the
     // reply arrives meanwhile, but is still unread when the next heartbeat check comes due.
@@ -223,7 +182,9 @@ describe('a master that stops answering (frozen, or cut off by a partition)', ()
     await recorder.waitForEvents(1, 5_000);
     expect(recorder.offsets).toEqual([1]);
     expect(recorder.closes).toEqual([]);
-    expect(await ssubscribeCalls(cluster.ports)).toBe(subscribedBefore);
+    expect(await clusterCommandCalls(fixture.cluster, fixture.cluster.ports, 'ssubscribe')).toBe(
+      subscribedBefore,
+    );
     subscription.unsubscribe();
   }, 30_000);
 });

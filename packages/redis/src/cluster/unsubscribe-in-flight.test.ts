@@ -2,63 +2,25 @@
  * A subscription given up while its SSUBSCRIBE is still on its way must leave
  * nothing behind — no shard channel subscribed on the node, no link kept open for it.
  */
-import { type RedisClusterHandle, startRedisCluster } from '@resumable-sse/testkit/redis-cluster';
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keySlot } from '../key-slot.ts';
-import { type RedisStore, redisStore } from '../redis-store.ts';
+import {
+  shardSubscribedConnections,
+  shardSubscribers,
+  useRedisCluster,
+} from '../test-support/cluster-fixture.ts';
 import { Recorder } from '../test-support/recorder.ts';
 import { startReplyHoldingProxy } from '../test-support/reply-holding-proxy.ts';
 import { sleep, waitFor } from '../test-support/wait.ts';
 
-let cluster: RedisClusterHandle;
-const clients: Cluster[] = [];
-const stores: RedisStore[] = [];
-
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-}, 60_000);
-
-afterAll(async () => {
-  for (const created of stores) await created.close();
-  for (const client of clients) client.disconnect();
-  await cluster?.stop();
-});
-
-function connect(options: ConstructorParameters<typeof Cluster>[1] = {}): Cluster {
-  const client = new Cluster([...cluster.startupNodes], options);
-  client.on('error', () => {});
-  clients.push(client);
-  return client;
-}
-
-/** Subscribers of `channel` on the node at `port` (PUBSUB SHARDNUMSUB). */
-async function shardSubscribers(port: number, channel: string): Promise<number> {
-  const reply = await cluster.command(port, 'PUBSUB', 'SHARDNUMSUB', channel);
-  const numbers = reply.match(/\d+/g) ?? [];
-  return Number(numbers[numbers.length - 1] ?? 0);
-}
-
-/** Connections on any node that hold shard subscriptions (CLIENT LIST `ssub=`). */
-async function shardSubscribedConnections(): Promise<string[]> {
-  const found: string[] = [];
-  for (const port of cluster.ports) {
-    const list = await cluster.command(port, 'CLIENT', 'LIST');
-    for (const line of list.split('\n')) {
-      const ssub = /\bssub=(\d+)/.exec(line)?.[1];
-      if (ssub !== undefined && Number(ssub) > 0) found.push(`${port}: ${line.trim()}`);
-    }
-  }
-  return found;
-}
+const fixture = useRedisCluster();
 
 describe('unsubscribing before the subscription is ready', () => {
   it('unsubscribe right after subscribe leaves no shard subscription on the node', async () => {
-    const reader = redisStore({ client: connect() });
-    stores.push(reader);
+    const reader = fixture.store();
     const stream = 'gone-at-once';
     const channel = reader.keysOf(stream).channel;
-    const owner = await cluster.ownerOf(keySlot(channel));
+    const owner = await fixture.cluster.ownerOf(keySlot(channel));
     // Warm up: the store has checked sharded Pub/Sub and holds a link already.
     const warm = reader.subscribe('warm-up', new Recorder());
     await warm.ready;
@@ -66,26 +28,28 @@ describe('unsubscribing before the subscription is ready', () => {
     const subscription = reader.subscribe(stream, new Recorder(stream));
     subscription.unsubscribe();
     await sleep(500);
-    expect(await shardSubscribers(owner, channel), `${channel} still subscribed on ${owner}`).toBe(0);
+    expect(
+      await shardSubscribers(fixture.cluster, owner, channel),
+      `${channel} still subscribed on ${owner}`,
+    ).toBe(0);
     warm.unsubscribe();
     await sleep(300);
-    expect(await shardSubscribedConnections()).toEqual([]);
+    expect(await shardSubscribedConnections(fixture.cluster)).toEqual([]);
   }, 30_000);
 
   it('unsubscribe while SSUBSCRIBE is in flight leaves no shard subscription and no link', async () => {
-    const masters = (await cluster.nodes()).filter((node) => node.role === 'master').map((node) => node.port);
+    const masters = await fixture.masters();
     const from = masters[0]!;
     const proxy = await startReplyHoldingProxy(from);
     try {
-      const client = connect({
-        natMap: { [`${cluster.host}:${from}`]: { host: cluster.host, port: proxy.port } },
-      });
-      const reader = redisStore({ client, commandTimeoutMs: 30_000 });
-      stores.push(reader);
+      const reader = fixture.store(
+        { commandTimeoutMs: 30_000 },
+        fixture.connect(fixture.through(from, proxy.port)),
+      );
       let stream = '';
       for (let index = 0; ; index += 1) {
         stream = `in-flight-${index}`;
-        if ((await cluster.ownerOf(keySlot(reader.keysOf(stream).channel))) === from) break;
+        if ((await fixture.cluster.ownerOf(keySlot(reader.keysOf(stream).channel))) === from) break;
       }
       const channel = reader.keysOf(stream).channel;
       proxy.holdAfter('ssubscribe');
@@ -98,8 +62,11 @@ describe('unsubscribing before the subscription is ready', () => {
       subscription.unsubscribe();
       proxy.release();
       await sleep(500);
-      expect(await shardSubscribers(from, channel), `${channel} still subscribed on ${from}`).toBe(0);
-      expect(await shardSubscribedConnections()).toEqual([]);
+      expect(
+        await shardSubscribers(fixture.cluster, from, channel),
+        `${channel} still subscribed on ${from}`,
+      ).toBe(0);
+      expect(await shardSubscribedConnections(fixture.cluster)).toEqual([]);
     } finally {
       await proxy.close();
     }
