@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { expect, it } from 'vitest';
-import type { SuiteContext } from '../fixture.ts';
+import type { Served, SuiteContext } from '../fixture.ts';
 import { recordHooks } from '../hook-recorder.ts';
 import { waitUntil } from '../wait.ts';
 import { dataOf, numbers, waitForEach } from './isolation-support.ts';
@@ -37,6 +37,14 @@ export function stalledReaderCases<Req>(ctx: SuiteContext<Req>): void {
     return socket;
   };
 
+  /** Waits until the server holds only `left` connections: the stalled one was dropped. */
+  const stalledSocketDropped = (served: Served, left = 0): Promise<void> =>
+    waitUntil(
+      async () => (await served.server.connections()) === left,
+      'the stalled socket to be dropped',
+      DROPPED_WITHIN_MS,
+    );
+
   it('a reader that never reads is dropped drainGraceMs after hub.close(); readers that read get everything and a clean end', async () => {
     const record = recordHooks();
     const served = await ctx.serve({
@@ -62,11 +70,7 @@ export function stalledReaderCases<Req>(ctx: SuiteContext<Req>): void {
       expect(dataOf(reader.appEvents)).toEqual(numbers(2, 1 + BACKLOG.events));
       expect(reader.complete).toBe(true);
     }
-    await waitUntil(
-      async () => (await served.server.connections()) === 0,
-      'the stalled socket to be dropped',
-      DROPPED_WITHIN_MS,
-    );
+    await stalledSocketDropped(served);
     expect(record.disconnects).toEqual(['hub-closed', 'hub-closed', 'hub-closed']);
   }, 30_000);
 
@@ -86,11 +90,7 @@ export function stalledReaderCases<Req>(ctx: SuiteContext<Req>): void {
     await Promise.all(readers.map((reader) => reader.waitForCaughtUp(20_000)));
     for (const reader of readers) expect(dataOf(reader.appEvents)).toEqual(numbers(2, 1 + BACKLOG.events));
     // The hub stays open: only the connection that stopped reading goes.
-    await waitUntil(
-      async () => (await served.server.connections()) === readers.length,
-      'the stalled socket to be dropped',
-      DROPPED_WITHIN_MS,
-    );
+    await stalledSocketDropped(served, readers.length);
     expect(record.disconnects).toEqual(['slow-consumer']);
     expect(record.caughtUps).toHaveLength(2);
     await served.publish(1);
@@ -125,11 +125,7 @@ export function stalledReaderCases<Req>(ctx: SuiteContext<Req>): void {
     await reader.waitForEnd(5_000);
     expect(dataOf(reader.appEvents)).toEqual(numbers(1 + BACKLOG.events, 1 + BACKLOG.events));
     expect(reader.complete).toBe(true);
-    await waitUntil(
-      async () => (await served.server.connections()) === 0,
-      'the stalled socket to be dropped',
-      DROPPED_WITHIN_MS,
-    );
+    await stalledSocketDropped(served);
     expect(record.disconnects).toEqual(['max-connection-time', 'max-connection-time']);
     expect(served.hub.stats().connections).toBe(0);
   }, 30_000);
@@ -165,11 +161,7 @@ export function stalledReaderCases<Req>(ctx: SuiteContext<Req>): void {
       expect(reader.appEvents.at(-1)?.event).toBe('completed');
       expect(reader.complete).toBe(true);
     }
-    await waitUntil(
-      async () => (await served.server.connections()) === 0,
-      'the stalled socket to be dropped',
-      DROPPED_WITHIN_MS,
-    );
+    await stalledSocketDropped(served);
     expect(record.disconnects).toEqual(['stream-ended', 'stream-ended', 'stream-ended', 'stream-ended']);
     stalled.resume();
     await stalled.waitForEnd();
