@@ -44,7 +44,6 @@ const BEAT_SLACK_MS = 20;
  */
 const MAX_FRUITLESS_GAP_READS = 5;
 const GAP_READ_PAUSE_MS = 20;
-const NO_EVENTS: readonly StoredEvent[] = Object.freeze([]);
 
 export interface ReplayPlan {
   readonly epoch: string;
@@ -342,16 +341,17 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     const { store, codec } = this.#host;
     const { stream, replayPageSize } = this.#options;
     let fruitlessRounds = 0;
-    let skipRead = atHead;
+    // At the head the store has nothing to read: merge what arrived live, and read only for a gap.
+    if (atHead && !this.#isClosed() && (await this.#mergePending())) return;
     while (!this.#isClosed()) {
       const after = this.#lastSent;
-      const page = skipRead
-        ? NO_EVENTS
-        : await this.#host.readPage(stream, after, replayPageSize, this.#subscribedAt, (from, count) =>
-            this.#read(() => store.readAfter(stream, from, count)),
-          );
-      const readTheStore = !skipRead;
-      skipRead = false;
+      const page = await this.#host.readPage(
+        stream,
+        after,
+        replayPageSize,
+        this.#subscribedAt,
+        (from, count) => this.#read(() => store.readAfter(stream, from, count)),
+      );
       if (this.#isClosed()) return;
       for (const event of page) {
         if (event.offset <= this.#lastSent) continue;
@@ -382,8 +382,6 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
 
       // The store has nothing more right now: merge what arrived live meanwhile.
       if (await this.#mergePending()) return;
-      // A gap in what arrived live: the store has to fill it after all.
-      if (!readTheStore) continue;
       // Live events are missing between the store's answer and what is held. Only a read asked
       // for from now on may fill them; a store that keeps lagging is given a moment, then up.
       this.#subscribedAt = this.#host.pageClock();
