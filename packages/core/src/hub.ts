@@ -6,7 +6,7 @@
 import { hmacCursorSigner } from './cursor-signer.ts';
 import { Channel, type ChannelListener } from './engine/channel.ts';
 import { HeartbeatScheduler } from './engine/heartbeat-scheduler.ts';
-import type { TrackedConnection } from './engine/host.ts';
+import type { FanOutMembership, TrackedConnection } from './engine/host.ts';
 import { ReplayFrameCache } from './engine/replay-frames.ts';
 import { ReplayReadLimiter } from './engine/replay-reads.ts';
 import { type Page, PageKeeper, type ReadPage } from './engine/shared-pages.ts';
@@ -135,6 +135,15 @@ export class Hub {
    * then on; returns the function that leaves.
    */
   async attach(stream: string, listener: ChannelListener): Promise<() => void> {
+    const membership = await this.join(stream, listener);
+    return () => membership.leave(listener);
+  }
+
+  /**
+   * @internal `attach` without a function to leave by: what a connection keeps is the stream's
+   * fan-out itself, which it leaves with `leave(listener)`.
+   */
+  async join(stream: string, listener: ChannelListener): Promise<FanOutMembership> {
     this.#assertOpen();
     let channel = this.#channels.get(stream);
     if (!channel || channel.ended) {
@@ -143,11 +152,11 @@ export class Hub {
       });
       this.#channels.set(stream, channel);
     }
-    const leave = channel.add(listener);
+    channel.add(listener);
     try {
       await channel.ready;
     } catch (error) {
-      leave();
+      channel.leave(listener);
       throw new ResumableSseError(
         'STORE_UNAVAILABLE',
         `Could not subscribe to stream "${stream}"; retry later`,
@@ -156,7 +165,7 @@ export class Hub {
         },
       );
     }
-    return leave;
+    return channel;
   }
 
   /** @internal a replay's page read, shared through the stream's channel while it is live. */

@@ -103,12 +103,14 @@ export class Channel {
     return this.#pages;
   }
 
-  add(listener: ChannelListener): () => void {
+  add(listener: ChannelListener): void {
     this.#listeners.add(listener);
-    return () => {
-      if (!this.#listeners.delete(listener)) return;
-      if (this.#listeners.size === 0) this.#dispose();
-    };
+  }
+
+  /** Takes `listener` out; the last one out ends the channel. Again for the same listener: nothing. */
+  leave(listener: ChannelListener): void {
+    if (!this.#listeners.delete(listener)) return;
+    if (this.#listeners.size === 0) this.#dispose();
   }
 
   #receive(event: LiveEvent): void {

@@ -140,7 +140,7 @@ export function createSseEndpoint<Req>(hub: EngineHost, options: SseEndpointOpti
         initial,
         filter: options.filter ? bindFilter(options.filter, frameworkRequest) : undefined,
         completion: terminal.completion,
-        signal: request.signal,
+        request,
       });
     },
   };
@@ -163,7 +163,7 @@ type SessionSettings = Pick<
 /** The replay options that differ per connection. */
 type ConnectionSettings = Pick<
   ReplaySessionOptions,
-  'stream' | 'requested' | 'decoded' | 'initial' | 'filter' | 'completion' | 'signal'
+  'stream' | 'requested' | 'decoded' | 'initial' | 'filter' | 'completion' | 'request'
 >;
 
 /**
@@ -181,7 +181,7 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
   readonly initial: InitialPolicy;
   readonly filter: ((event: StoredEvent) => boolean) | undefined;
   readonly completion: ReplaySessionOptions['completion'];
-  readonly signal: AbortSignal;
+  readonly request: ReplaySessionOptions['request'];
   readonly #hub: EngineHost;
   readonly #session: SessionSettings;
   #replay: ReplaySession | undefined;
@@ -202,7 +202,7 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
     this.initial = connection.initial;
     this.filter = connection.filter;
     this.completion = connection.completion;
-    this.signal = connection.signal;
+    this.request = connection.request;
   }
 
   get heartbeatMs(): number {
@@ -236,9 +236,9 @@ class StreamPlan implements SseStreamResponse, ReplaySessionOptions {
   pipe(sink: SseSink): Promise<void> {
     const replay = new ReplaySession(this.#hub, sink, this);
     this.#replay = replay;
-    const done = replay.run();
+    replay.start();
     if (this.#endRequested) replay.serverClosed();
-    return done;
+    return replay.done;
   }
 
   end(): void {
@@ -331,7 +331,7 @@ function jsonResponse(status: number, message: string, headers: Record<string, s
 /** Plain-JavaScript callers can forget `hub`; say so now rather than with a TypeError per request. */
 function assertHost(hub: EngineHost): void {
   const candidate = hub as Partial<EngineHost> | null | undefined;
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.attach !== 'function') {
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.join !== 'function') {
     throw new ResumableSseError(
       'INVALID_OPTION',
       `Option hub must be the hub events are published to, e.g. hub: createHub({ store: memoryStore() }); got ${describe(hub)}`,

@@ -16,7 +16,8 @@ export interface EngineHost {
   readonly codec: CursorCodec;
   readonly hooks: GuardedHooks;
   readonly heartbeats: HeartbeatScheduler;
-  attach(stream: string, listener: ChannelListener): Promise<() => void>;
+  /** Joins a stream's live fan-out once the store delivers what is appended from then on. */
+  join(stream: string, listener: ChannelListener): Promise<FanOutMembership>;
   /** Registers an open connection so closing the hub ends it. */
   trackConnection(connection: TrackedConnection): void;
   untrackConnection(connection: TrackedConnection): void;
@@ -31,6 +32,11 @@ export interface EngineHost {
   pageClock(): number;
   /** Recently replayed events' bytes, shared by the connections that replay them. */
   readonly replayFrames: ReplayFrameCache;
+}
+
+/** A stream's live fan-out as one of its listeners holds it. */
+export interface FanOutMembership {
+  leave(listener: ChannelListener): void;
 }
 
 /** An open connection as the hub sees it: something to end when the hub closes. */

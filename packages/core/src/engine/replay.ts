@@ -28,9 +28,9 @@ import type { ChannelListener, LiveRun } from './channel.ts';
 import type { EndedStreamEvent } from './completion.ts';
 import { DrainWatch, endWithinGrace } from './drain-grace.ts';
 import type { Beating } from './heartbeat-scheduler.ts';
-import type { EngineHost, TrackedConnection } from './host.ts';
+import type { EngineHost, FanOutMembership, TrackedConnection } from './host.ts';
 import { readForReplay } from './replay-reads.ts';
-import type { InitialPolicy, SseSink } from './types.ts';
+import type { InitialPolicy, SseRequest, SseSink } from './types.ts';
 
 /** Longest requested cursor echoed back in a `reset`. */
 const MAX_ECHOED_CURSOR = 256;
@@ -184,7 +184,8 @@ export interface ReplaySessionOptions {
   readonly terminalEvents?: ReadonlySet<string> | undefined;
   /** The stream's terminal event, from its completion record: sent after replay unless the log delivered it. */
   readonly completion?: EndedStreamEvent | null | undefined;
-  readonly signal: AbortSignal;
+  /** Tells when the client goes away: through `whenGone` where the adapter offers it, else `signal`. */
+  readonly request: Pick<SseRequest, 'signal' | 'whenGone'>;
 }
 
 interface PendingEvent {
@@ -203,11 +204,12 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
   readonly #host: EngineHost;
   readonly #sink: SseSink;
   readonly #options: ReplaySessionOptions;
-  readonly #startedAt = Date.now();
+  /** On `sessionClock`, as every time this class keeps. */
+  readonly #startedAt = sessionClock();
   #lastBeatAt = this.#startedAt;
   readonly #deadline: number | undefined;
-  /** Leaves the stream's live fan-out; set once attached. */
-  #leave: (() => void) | null = null;
+  /** The stream's live fan-out, once joined: left with `leave(this)`. */
+  #fanOut: FanOutMembership | null = null;
   /** The heartbeat interval this session is registered on; 0 when none. */
   #beatInterval = 0;
   /**
@@ -259,11 +261,11 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     if (options.maxConnectionMs !== undefined) {
       // Jitter spreads reconnects so a fleet's connections do not all expire at once.
       const jitter = 0.9 + Math.random() * 0.2;
-      this.#deadline = this.#startedAt + options.maxConnectionMs * jitter;
+      this.#deadline = this.#startedAt + Math.round(options.maxConnectionMs * jitter);
     }
   }
 
-  /** The request's signal aborted: the client is gone. (An `EventListener` object's method.) */
+  /** The client is gone (`whenGone`, or the request's signal aborted). An `EventListener` method. */
   handleEvent(): void {
     this.#close('client-closed');
   }
@@ -278,32 +280,45 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     this.#close('server-closed');
   }
 
-  /** Resolves when the connection is over. Never rejects. */
-  async run(): Promise<void> {
-    const { signal, stream } = this.#options;
-    if (signal.aborted) {
-      this.#close('client-closed');
-      return this.#done;
-    }
-    // The session itself is the listener (`handleEvent`), and fields replace cleanup closures:
-    // an idle connection holds no function objects of its own.
-    signal.addEventListener('abort', this, { once: true });
-    this.#host.trackConnection(this);
-    this.#host.hooks.onConnect({ stream });
+  /**
+   * Resolves when the connection is over. Never rejects. It is the one promise a live
+   * connection holds: `start` returns nothing for an adapter to keep waiting on.
+   */
+  get done(): Promise<void> {
+    return this.#done;
+  }
 
-    // A first byte at once, so proxies and clients see the stream is open.
-    const retry = this.#options.retry;
-    this.#write(retry === false ? HEARTBEAT_COMMENT : encodeEventBytes({ retry }));
-    this.#startTimers();
+  /** Runs the connection: replay, then live, until `done`. */
+  start(): void {
+    // A failure ends the connection; nothing escapes as an unhandled rejection.
+    this.#run().catch(() => this.#close('store-unavailable'));
+  }
 
+  /** Settles once the connection is live or over. */
+  async #run(): Promise<void> {
+    const { request, stream } = this.#options;
     try {
+      // The session itself is the listener (`handleEvent`), and fields replace cleanup closures:
+      // an idle connection holds no function objects of its own.
+      if (request.whenGone) request.whenGone(this);
+      else if (request.signal.aborted) this.#close('client-closed');
+      else request.signal.addEventListener('abort', this, { once: true });
+      if (this.#isClosed()) return;
+      this.#host.trackConnection(this);
+      this.#host.hooks.onConnect({ stream });
+
+      // A first byte at once, so proxies and clients see the stream is open.
+      const retry = this.#options.retry;
+      this.#write(retry === false ? HEARTBEAT_COMMENT : encodeEventBytes({ retry }));
+      this.#startTimers();
+
       // Subscribe first, then read history: live events arriving meanwhile wait in #pending.
-      const leave = await this.#host.attach(stream, this);
+      const fanOut = await this.#host.join(stream, this);
       if (this.#isClosed()) {
-        leave();
-        return this.#done;
+        fanOut.leave(this);
+        return;
       }
-      this.#leave = leave;
+      this.#fanOut = fanOut;
       this.#subscribedAt = this.#host.pageClock();
 
       const plan = await planReplay({
@@ -314,10 +329,10 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
         decoded: this.#options.decoded,
         initial: this.#options.initial,
         futureGraceMs: this.#options.futureGraceMs,
-        signal,
+        signal: this.#readSignal(),
         read: (run) => this.#read(run),
       });
-      if (this.#isClosed()) return this.#done;
+      if (this.#isClosed()) return;
       this.#epoch = plan.epoch;
       this.#lastSent = plan.start;
       this.#lastEvent = plan.startEvent;
@@ -327,7 +342,6 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     } catch {
       this.#close('store-unavailable');
     }
-    return this.#done;
   }
 
   /**
@@ -464,15 +478,19 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     this.#host.hooks.onCaughtUp({
       stream: this.#options.stream,
       replayed,
-      timeToSyncMs: Date.now() - this.#startedAt,
+      timeToSyncMs: sessionClock() - this.#startedAt,
     });
   }
 
   /** A store read under the hub's replay-read limit, retried briefly before the session gives up. */
   #read<T>(run: () => Promise<T>): Promise<T> {
-    const limiter = this.#host.replayReads;
+    return readForReplay(this.#host.replayReads, run, this.#readSignal());
+  }
+
+  /** Aborts when the connection ends; made on first use and dropped once live (see `#reads`). */
+  #readSignal(): AbortSignal {
     this.#reads ??= new AbortController();
-    return readForReplay(limiter, run, this.#reads.signal);
+    return this.#reads.signal;
   }
 
   #shiftPending(): void {
@@ -659,18 +677,19 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
   /** From the shared heartbeat timer. */
   beat(now: number): void {
     if (this.#isClosed()) return;
-    if (this.#deadline !== undefined && now >= this.#deadline) {
+    const at = sessionClock(now);
+    if (this.#deadline !== undefined && at >= this.#deadline) {
       this.#close('max-connection-time');
       return;
     }
     const { heartbeatMs } = this.#options;
     // The deadline check may tick faster than the heartbeat interval: beat only when one is due.
-    if (heartbeatMs > 0 && now - this.#lastBeatAt >= heartbeatMs - BEAT_SLACK_MS) {
+    if (heartbeatMs > 0 && at - this.#lastBeatAt >= heartbeatMs - BEAT_SLACK_MS) {
       if (this.#isBehind(now)) {
         this.#close('slow-consumer');
         return;
       }
-      this.#lastBeatAt = now;
+      this.#lastBeatAt = at;
       this.#write(this.#options.heartbeatFrame(now));
     }
   }
@@ -740,10 +759,10 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     const progressed = flushed > this.#excusedFlushed;
     this.#excusedFlushed = flushed;
     if (this.#excusedSince < 0 || progressed) {
-      this.#excusedSince = now ?? Date.now();
+      this.#excusedSince = sessionClock(now);
       return false;
     }
-    return (now ?? Date.now()) - this.#excusedSince >= this.#options.drainGraceMs;
+    return sessionClock(now) - this.#excusedSince >= this.#options.drainGraceMs;
   }
 
   /**
@@ -771,10 +790,11 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     // Kept aborted, not dropped: planning may still ask for a read, which must be refused.
     this.#reads ??= new AbortController();
     this.#reads.abort();
-    this.#options.signal.removeEventListener('abort', this);
+    // `whenGone` has nothing to remove: it calls once, and a closed session ignores the call.
+    if (!this.#options.request.whenGone) this.#options.request.signal.removeEventListener('abort', this);
     this.#host.untrackConnection(this);
-    this.#leave?.();
-    this.#leave = null;
+    this.#fanOut?.leave(this);
+    this.#fanOut = null;
     if (this.#beatInterval > 0) this.#host.heartbeats.remove(this.#beatInterval, this);
     this.#beatInterval = 0;
     // A slow consumer's buffer may never drain: drop its socket rather than queue an end behind it.
@@ -784,6 +804,16 @@ export class ReplaySession implements ChannelListener, Beating, TrackedConnectio
     this.#host.hooks.onDisconnect({ stream: this.#options.stream, reason });
     this.#resolveDone();
   }
+}
+
+/**
+ * Milliseconds since this module loaded. A connection keeps its times on this clock: small whole
+ * numbers, which V8 stores in the field itself, where a `Date.now()` takes a boxed number for
+ * every time field of every connection.
+ */
+const CLOCK_ORIGIN = Date.now();
+function sessionClock(now: number = Date.now()): number {
+  return now - CLOCK_ORIGIN;
 }
 
 function sleep(ms: number): Promise<void> {

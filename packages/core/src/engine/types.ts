@@ -18,10 +18,22 @@ export interface SseRequest {
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal;
   /**
+   * Optional: calls `listener.handleEvent()` once when the client goes away — at once if it
+   * already has. Where it is given, an open connection listens here instead of on `signal`, so
+   * an adapter that can tell without an `AbortSignal` (a Node response's `close`) saves every
+   * connection one, and the listener record it keeps. Core calls it at most once per request.
+   */
+  whenGone?(listener: ClientGoneListener): void;
+  /**
    * The request's HTTP major version. `Connection: keep-alive` is sent on HTTP/1.x only,
    * never on HTTP/2 where it is forbidden. @default 1
    */
   readonly httpVersionMajor?: number;
+}
+
+/** What `SseRequest.whenGone` calls: an `EventListener`-style object, so no closure is needed. */
+export interface ClientGoneListener {
+  handleEvent(): void;
 }
 
 /** Where core writes a stream's bytes: a thin wrapper over the framework's response. */

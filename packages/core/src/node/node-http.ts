@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import type { SseRequest, SseSink } from '../engine/types.ts';
+import type { ClientGoneListener, SseRequest, SseSink } from '../engine/types.ts';
 import { concatFrames, flushAtTickEnd, type TickFlushable } from './tick-flush.ts';
 
 /** What Node's HTTP/1 `ServerResponse` and HTTP/2 `Http2ServerResponse` both offer. */
@@ -28,8 +28,10 @@ export interface NodeResponse {
  */
 
 /**
- * Core's view of a Node request. The signal aborts on the response's `close`, which Node emits
+ * Core's view of a Node request. The client is gone on the response's `close`, which Node emits
  * both when the client vanishes and after the response ended: either way the connection is over.
+ * An open connection hears of it through `whenGone`; the `signal` (an `AbortController` and its
+ * listener records) is made only for a caller that asks for it.
  */
 export function toSseRequest(req: IncomingMessage | Http2ServerRequest, res: NodeResponse): SseRequest {
   return new NodeSseRequest(req, res);
@@ -37,24 +39,42 @@ export function toSseRequest(req: IncomingMessage | Http2ServerRequest, res: Nod
 
 class NodeSseRequest implements SseRequest {
   readonly #req: IncomingMessage | Http2ServerRequest;
-  readonly #gone = new AbortController();
+  #gone = false;
+  #controller: AbortController | null = null;
+  #listener: ClientGoneListener | null = null;
   /** Parsed on the first `query` that needs it; `null` until then. */
   #params: URLSearchParams | null = null;
 
   constructor(req: IncomingMessage | Http2ServerRequest, res: NodeResponse) {
     this.#req = req;
-    const gone = this.#gone;
-    if (res.closed === true) gone.abort();
+    if (res.closed === true) this.#gone = true;
     // `close` is emitted once, so `on` is enough (no `once` wrapper to allocate).
-    else res.on('close', gone.abort.bind(gone));
+    else res.on('close', this.#onClose.bind(this));
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#gone) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  whenGone(listener: ClientGoneListener): void {
+    if (this.#gone) listener.handleEvent();
+    else this.#listener = listener;
+  }
+
+  #onClose(): void {
+    this.#gone = true;
+    this.#controller?.abort();
+    const listener = this.#listener;
+    this.#listener = null;
+    listener?.handleEvent();
   }
 
   get method(): string {
     return this.#req.method ?? 'GET';
-  }
-
-  get signal(): AbortSignal {
-    return this.#gone.signal;
   }
 
   get httpVersionMajor(): number {
