@@ -33,8 +33,9 @@ export function sse(options: SseOptions): RequestHandler {
     }
     res.writeHead(plan.status, plan.headers);
     res.flushHeaders();
-    // `pipe` ends the response itself when the connection is over.
-    await plan.pipe(toSseSink(res));
+    // `pipe` ends the response itself when the connection is over, and never rejects. Not awaited:
+    // this function's frame, and the router's `next` it holds, go as soon as the stream is open.
+    void plan.pipe(toSseSink(res));
   }
 
   return (req, res, next) => {

@@ -84,22 +84,38 @@ const plugin: FastifyPluginAsync<ResumableSseOptions> = async (fastify, { hub })
     for (const plan of open) plan.end();
   });
 
-  fastify.decorateReply('sse', async function sse(this: FastifyReply, options: SseReplyOptions) {
-    const plan = await endpointFor(options).handle(toSseRequest(this.request.raw, this.raw), this.request);
-    if (plan.kind === 'response') return this.code(plan.status).headers(plan.headers).send(plan.body);
-    // Hijacked: Fastify's onSend hooks (`@fastify/compress` among them) never see the stream.
-    // Headers set on the reply earlier (hooks, `@fastify/cors`) are kept.
-    this.headers(plan.headers).hijack();
-    for (const [name, value] of Object.entries(this.getHeaders())) {
-      if (value !== undefined) this.raw.setHeader(name, value);
-    }
-    this.raw.writeHead(plan.status);
-    this.raw.flushHeaders();
-    open.add(plan);
-    // `pipe` never rejects and ends the response itself when the connection is over.
-    await plan.pipe(toSseSink(this.raw)).finally(() => open.delete(plan));
-    return this;
-  });
+  /**
+   * Resolves once the stream is over. A promise chain rather than an `async` function: an open
+   * stream then holds one pending step here, not a suspended function and its frame.
+   */
+  fastify.decorateReply(
+    'sse',
+    function sse(this: FastifyReply, options: SseReplyOptions): Promise<FastifyReply> {
+      let endpoint: SseEndpoint<FastifyRequest>;
+      try {
+        endpoint = endpointFor(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return endpoint.handle(toSseRequest(this.request.raw, this.raw), this.request).then((plan) => {
+        if (plan.kind === 'response') return this.code(plan.status).headers(plan.headers).send(plan.body);
+        // Hijacked: Fastify's onSend hooks (`@fastify/compress` among them) never see the stream.
+        // Headers set on the reply earlier (hooks, `@fastify/cors`) are kept.
+        this.headers(plan.headers).hijack();
+        for (const [name, value] of Object.entries(this.getHeaders())) {
+          if (value !== undefined) this.raw.setHeader(name, value);
+        }
+        this.raw.writeHead(plan.status);
+        this.raw.flushHeaders();
+        open.add(plan);
+        // `pipe` never rejects and ends the response itself when the connection is over.
+        return plan.pipe(toSseSink(this.raw)).then(() => {
+          open.delete(plan);
+          return this;
+        });
+      });
+    },
+  );
 };
 
 /** Registers `reply.sse` for this context, bound to one hub. */

@@ -62,8 +62,9 @@ export async function serveNode<E extends Env>(
   if (plan.kind === 'response') return plainResponse(c, plan);
   outgoing.writeHead(plan.status, nodeHeaders(c, plan));
   outgoing.flushHeaders();
-  // `pipe` ends the response itself when the connection is over; it never rejects.
-  plan.pipe(toSseSink(outgoing)).catch(() => outgoing.destroy());
+  // `pipe` ends the response itself when the connection is over, and never rejects: nothing here
+  // waits on it, so a live connection holds no promise reaction of this handler's.
+  void plan.pipe(toSseSink(outgoing));
   return new (nativeResponse())(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
 }
 
